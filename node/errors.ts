@@ -1,0 +1,56 @@
+/**
+ * The one error model of the node (DESIGN.md §2): every error the node raises on purpose carries a stable
+ * `code`, an HTTP status and typed details. The express error handler is the only place one becomes a response.
+ */
+
+export interface ErrorDetail {
+  path?: string;
+  message: string;
+  [key: string]: unknown;
+}
+
+export class CreditNodeError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details: ErrorDetail[] | Record<string, unknown> | undefined;
+
+  constructor(code: string, status: number, message: string, details?: ErrorDetail[] | Record<string, unknown>) {
+    super(message);
+    this.name = 'CreditNodeError';
+    this.code = code;
+    this.status = status;
+    this.details = details;
+  }
+}
+
+type ErrorClass = new (message?: string, details?: ErrorDetail[] | Record<string, unknown>) => CreditNodeError;
+
+/** Every error code the node documents, with its status and default Chinese message. */
+export const ERROR_CODES: Record<string, { status: number; message: string }> = {};
+
+function define(code: string, status: number, message: string): ErrorClass {
+  ERROR_CODES[code] = { status, message };
+  return class extends CreditNodeError {
+    constructor(msg?: string, details?: ErrorDetail[] | Record<string, unknown>) {
+      super(code, status, msg ?? message, details);
+    }
+  };
+}
+
+export const BadRequest = define('BAD_REQUEST', 400, '请求格式错误');
+export const Unauthorized = define('UNAUTHORIZED', 401, '未登录或凭证无效');
+export const Forbidden = define('FORBIDDEN', 403, '无权访问该资源');
+export const NotFound = define('NOT_FOUND', 404, '未找到');
+export const Conflict = define('CONFLICT', 409, '数据冲突');
+export const PayloadTooLarge = define('PAYLOAD_TOO_LARGE', 413, '请求内容过大');
+export const RecordInvalid = define('RECORD_INVALID', 422, '信用记录校验未通过');
+export const RateLimited = define('RATE_LIMITED', 429, '请求过于频繁，请稍后再试');
+export const ConfigInvalid = define('CONFIG_INVALID', 500, '节点配置文件有误');
+export const StoreError = define('STORE_ERROR', 500, '数据存储错误');
+export const ChainBroken = define('CHAIN_BROKEN', 500, '事件哈希链校验失败');
+export const ImportFileUnreadable = define('IMPORT_FILE_UNREADABLE', 400, '导入文件无法读取');
+export const UsageError = define('USAGE', 2, '命令用法错误');
+
+export function isCreditNodeError(err: unknown): err is CreditNodeError {
+  return err instanceof CreditNodeError;
+}
