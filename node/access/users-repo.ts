@@ -1,0 +1,26 @@
+import type { Knex } from 'knex';
+
+export interface UserRow {
+  id: number;
+  username: string;
+  role: string;
+  password_hash: string;
+  regions: string;
+  sectors: string;
+  source_unit: string | null;
+  status: string;
+  failed_logins: number;
+  locked_until: string | null;
+  created_at: string;
+}
+
+export const usersRepo = {
+  byUsername: (db: Knex, username: string) => db<UserRow>('users').where({ username }).first() as Promise<UserRow | undefined>,
+  byId: (db: Knex, id: number) => db<UserRow>('users').where({ id }).first() as Promise<UserRow | undefined>,
+  insert: async (db: Knex, row: Omit<UserRow, 'id'>) => {
+    const [inserted] = (await db('users').insert(row).returning('id')) as Array<{ id: number } | number>;
+    return typeof inserted === 'object' ? inserted.id : Number(inserted);
+  },
+  update: (db: Knex, id: number, patch: Partial<UserRow>) => db('users').where({ id }).update(patch),
+  list: (db: Knex) => db<UserRow>('users').select('*').orderBy('id') as Promise<UserRow[]>,
+};

@@ -1,0 +1,61 @@
+#!/usr/bin/env node
+import { isCreditNodeError } from './errors.ts';
+
+type Command = { run(argv: string[]): Promise<number> };
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  init: () => import('./cli/init.ts'),
+  start: () => import('./cli/start.ts'),
+  keys: () => import('./cli/keys.ts'),
+  'check-code': () => import('./cli/check-code.ts'),
+  users: () => import('./cli/users.ts'),
+  import: () => import('./cli/import.ts'),
+  status: () => import('./cli/status.ts'),
+  verify: () => import('./cli/verify.ts'),
+  demo: () => import('./cli/demo.ts'),
+};
+
+const USAGE = `用法：credit-node <命令> [选项]
+
+命令：
+  init        新建节点配置、密钥对和空数据库
+  start       启动节点
+  keys show   显示节点公钥及指纹
+  check-code  校验统一社会信用代码或公民身份号码
+  users add   新增用户（密码从标准输入读取）
+  import      批量导入信用信息（CSV、XLSX、JSONL）
+  status      节点状态
+  verify      校验事件哈希链
+  demo        启动演示节点（含生成数据）
+
+每个命令都接受 --config <文件>（默认 ./credit-node.json）。`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stderr.write(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    process.stderr.write(`未知命令：${name}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const command = await load();
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    if (isCreditNodeError(err)) {
+      process.stderr.write(`错误：${err.message}\n`);
+      process.exitCode = err.code === 'USAGE' ? 2 : 1;
+      return;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`错误：${message.split('\n')[0]}\n`);
+    if (process.env['CREDIT_NODE_DEBUG']) console.error(err);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,31 @@
+import { parse, printResult, readStdin, required, withNode } from './common.ts';
+import { UsageError } from '../errors.ts';
+
+const list = (v: unknown) => (typeof v === 'string' && v.trim() ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    username: { type: 'string' },
+    role: { type: 'string' },
+    regions: { type: 'string' },
+    sectors: { type: 'string' },
+    'source-unit': { type: 'string' },
+    'password-stdin': { type: 'boolean', default: false },
+  }, true);
+  if (positionals[0] !== 'add') throw new UsageError('用法：credit-node users add --username <u> --role <角色> --password-stdin');
+  required(values, ['username', 'role']);
+  if (!values['password-stdin']) throw new UsageError('密码只能从标准输入读取：请加 --password-stdin');
+  const password = (await readStdin()).replace(/\r?\n$/, '');
+  return withNode(String(values.config), async (ctx) => {
+    const user = await ctx.users.add({
+      username: String(values.username),
+      role: String(values.role),
+      password,
+      regions: list(values.regions),
+      sectors: list(values.sectors),
+      ...(values['source-unit'] ? { sourceUnit: String(values['source-unit']) } : {}),
+    });
+    printResult(user);
+    return 0;
+  });
+}

@@ -1,0 +1,115 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { ConfigInvalid } from '../errors.ts';
+import { projectRoot } from '../paths.ts';
+import type { Config } from './types.ts';
+
+export const DEFAULT_SCHEDULES: Record<string, string> = {
+  syncUp: '*/5 * * * *',
+  syncDown: '*/5 * * * *',
+};
+
+type Problem = { path: string; message: string };
+
+let validator: ((value: unknown) => Problem[]) | undefined;
+
+function configValidator(): (value: unknown) => Problem[] {
+  if (validator) return validator;
+  const schema = JSON.parse(readFileSync(path.join(projectRoot(), 'schemas', 'config.schema.json'), 'utf8')) as object;
+  const ajv = new Ajv2020({ allErrors: true, discriminator: true, strict: false });
+  addFormats.default(ajv);
+  const validate = ajv.compile(schema);
+  validator = (value) => {
+    if (validate(value)) return [];
+    return (validate.errors ?? []).map((e) => {
+      const where = e.instancePath === '' ? '/' : e.instancePath;
+      if (e.keyword === 'required') return { path: `${where === '/' ? '' : where}/${String(e.params['missingProperty'])}`, message: '缺少必填项' };
+      if (e.keyword === 'additionalProperties') return { path: `${where === '/' ? '' : where}/${String(e.params['additionalProperty'])}`, message: '未知配置项' };
+      if (e.keyword === 'enum') return { path: where, message: `取值必须是：${(e.params['allowedValues'] as unknown[]).join('、')}` };
+      return { path: where, message: e.message ?? e.keyword };
+    });
+  };
+  return validator;
+}
+
+/** Checks a raw config object; returns every problem with its JSON path (empty when valid). */
+export function validateConfig(raw: unknown): Problem[] {
+  return configValidator()(raw);
+}
+
+/** Environment overrides for deployment (STYLE.md §5): defaults, then the file, then the environment. */
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  const listen = (raw['listen'] ?? {}) as Record<string, unknown>;
+  if (env['CREDIT_NODE_PORT']) listen['port'] = Number(env['CREDIT_NODE_PORT']);
+  if (env['CREDIT_NODE_HOST']) listen['host'] = env['CREDIT_NODE_HOST'];
+  raw['listen'] = listen;
+  if (env['CREDIT_NODE_DATA_DIR']) raw['dataDir'] = env['CREDIT_NODE_DATA_DIR'];
+  if (env['CREDIT_NODE_PG_URL']) raw['store'] = { ...(raw['store'] as object), client: 'pg', connection: env['CREDIT_NODE_PG_URL'] };
+  if (env['CREDIT_NODE_LOG_LEVEL']) raw['log'] = { level: env['CREDIT_NODE_LOG_LEVEL'] };
+}
+
+/** Turns a raw, already validated config into a Config with defaults and absolute paths. */
+export function resolveConfig(raw: Record<string, unknown>, baseDir: string): Config {
+  const r = raw as unknown as Config & { store: Record<string, unknown>; keys: Record<string, string> };
+  const dataDir = path.resolve(baseDir, r.dataDir);
+  const abs = (p: string) => path.resolve(baseDir, p);
+  const store = r.store.client === 'sqlite'
+    ? { client: 'sqlite' as const, file: path.resolve(dataDir, String(r.store['file'] ?? 'credit-node.sqlite')), busyTimeoutMs: Number(r.store['busyTimeoutMs'] ?? 5000) }
+    : (r.store as unknown as Config['store']);
+  const keysDir = path.dirname(abs(r.keys['privateKey'] ?? 'keys/node.key'));
+  const cfg: Config = {
+    id: r.id,
+    name: r.name,
+    role: r.role,
+    region: r.region,
+    parentUrl: r.parentUrl ?? null,
+    parentId: r.parentId ?? null,
+    listen: { host: r.listen.host ?? '127.0.0.1', port: r.listen.port, ...(r.listen.publicUrl ? { publicUrl: r.listen.publicUrl } : {}) },
+    dataDir,
+    store,
+    keys: {
+      privateKey: abs(r.keys['privateKey'] ?? ''),
+      publicKey: abs(r.keys['publicKey'] ?? ''),
+      dataKey: r.keys['dataKey'] ? abs(r.keys['dataKey']) : path.join(keysDir, 'data.key'),
+      tokenSecret: r.keys['tokenSecret'] ? abs(r.keys['tokenSecret']) : path.join(keysDir, 'token.secret'),
+    },
+    schedules: { ...DEFAULT_SCHEDULES, ...(r.schedules ?? {}) },
+    identifiers: { legacyCodes: r.identifiers?.legacyCodes ?? [] },
+    auth: { tokenTtlSeconds: r.auth?.tokenTtlSeconds ?? 3600 },
+    import: {
+      batchSize: r.import?.batchSize ?? 2000,
+      rejectsDir: r.import?.rejectsDir ? abs(r.import.rejectsDir) : path.join(dataDir, 'rejects'),
+    },
+    log: { level: r.log?.level ?? 'info' },
+  };
+  if (r.sector) cfg.sector = r.sector;
+  if (r.unitCode) cfg.unitCode = r.unitCode;
+  return cfg;
+}
+
+/**
+ * Reads, validates and resolves a node config. A bad config throws ConfigInvalid listing every problem with
+ * its path, so the node stops before it binds a port.
+ */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  const abs = path.resolve(file);
+  if (!existsSync(abs)) throw new ConfigInvalid(`配置文件不存在：${abs}（可用 credit-node init 生成）`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(abs, 'utf8'));
+  } catch (err) {
+    throw new ConfigInvalid(`配置文件不是合法的 JSON：${abs}：${(err as Error).message}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigInvalid(`配置文件的顶层必须是对象：${abs}`);
+  applyEnv(raw as Record<string, unknown>, env);
+  const problems = validateConfig(raw);
+  if (problems.length > 0) {
+    const list = problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');
+    throw new ConfigInvalid(`配置文件有 ${problems.length} 处错误（${abs}）：\n${list}`, problems);
+  }
+  const cfg = resolveConfig(raw as Record<string, unknown>, path.dirname(abs));
+  cfg.configFile = abs;
+  return cfg;
+}

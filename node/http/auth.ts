@@ -1,0 +1,30 @@
+import type { Request, RequestHandler } from 'express';
+import type { UserService } from '../access/users.ts';
+import { can, type Permission, type Principal } from '../access/roles.ts';
+import { Forbidden, Unauthorized } from '../errors.ts';
+import { asyncHandler } from './async-handler.ts';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+    id?: string;
+  }
+}
+
+/** Requires a valid user token carrying the permission; sets req.principal. */
+export function requirePermission(users: UserService, permission: Permission): RequestHandler {
+  return asyncHandler(async (req, _res, next) => {
+    const header = req.get('authorization') ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(header);
+    if (!m?.[1]) throw new Unauthorized('缺少登录凭证（Authorization: Bearer <token>）');
+    const principal = await users.authenticate(m[1]);
+    if (!can(principal.role, permission)) throw new Forbidden(`当前角色（${principal.role}）无权执行此操作`);
+    req.principal = principal;
+    next();
+  });
+}
+
+export function principalOf(req: Request): Principal {
+  if (!req.principal) throw new Unauthorized();
+  return req.principal;
+}

@@ -1,0 +1,107 @@
+import type { Knex } from 'knex';
+import { insertMany } from '../store/bulk.ts';
+import type { StoredSubjectRef } from './types.ts';
+
+/** SQLite caps bound variables; keep IN lists well under it. */
+const IN_CHUNK = 500;
+
+export interface RecordRow {
+  id: string;
+  source_unit_code: string;
+  source_unit_name: string;
+  category: string;
+  external_id: string;
+  subject_id: number;
+  subject_type: string;
+  severity: string | null;
+  decision_date: string;
+  version: number;
+  status: string;
+  publicity: string;
+  publish_from: string | null;
+  publish_until: string | null;
+  origin: string;
+  body: string;
+  body_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SubjectRow { id: number; type: string; key: string; name: string; region: string | null; created_at: string; updated_at: string }
+
+export type RecordKey = [string, string, string];
+
+export const keyString = (k: RecordKey) => `${k[0]}\u0001${k[1]}\u0001${k[2]}`;
+
+/** The only SQL over `records`, `record_versions` and the subject tables (DESIGN.md §2). */
+export const recordsRepo = {
+  async findByKeys(db: Knex | Knex.Transaction, keys: RecordKey[]): Promise<Map<string, Pick<RecordRow, 'id' | 'version' | 'body_hash' | 'status' | 'created_at' | 'subject_id'>>> {
+    const found = new Map<string, Pick<RecordRow, 'id' | 'version' | 'body_hash' | 'status' | 'created_at' | 'subject_id'>>();
+    for (let i = 0; i < keys.length; i += IN_CHUNK) {
+      const rows = (await db('records')
+        .select('id', 'version', 'body_hash', 'status', 'created_at', 'subject_id', 'source_unit_code', 'category', 'external_id')
+        .whereIn(['source_unit_code', 'category', 'external_id'], keys.slice(i, i + IN_CHUNK))) as Array<RecordRow>;
+      for (const r of rows) found.set(keyString([r.source_unit_code, r.category, r.external_id]), r);
+    }
+    return found;
+  },
+
+  async subjectsByKeys(db: Knex | Knex.Transaction, keys: string[]): Promise<Map<string, SubjectRow>> {
+    const found = new Map<string, SubjectRow>();
+    for (let i = 0; i < keys.length; i += IN_CHUNK) {
+      const rows = (await db('subjects').select('*').whereIn('key', keys.slice(i, i + IN_CHUNK))) as SubjectRow[];
+      for (const r of rows) found.set(r.key, r);
+    }
+    return found;
+  },
+
+  /** Inserts new subjects with their detail rows in the database of their type; returns key → id. */
+  async insertSubjects(trx: Knex.Transaction, subjects: StoredSubjectRef[], at: string): Promise<Map<string, number>> {
+    await insertMany(trx, 'subjects', subjects.map((s) => ({ type: s.type, key: s.key, name: s.name, region: s.region ?? null, created_at: at, updated_at: at })));
+    const ids = await recordsRepo.subjectsByKeys(trx, subjects.map((s) => s.key));
+    const byKey = new Map<string, number>();
+    for (const [k, row] of ids) byKey.set(k, row.id);
+    const detail = (type: string) => subjects.filter((s) => s.type === type);
+    await insertMany(trx, 'legal_persons', detail('legal_person').map((s) => ({ subject_id: byKey.get(s.key), uscc: s.code, name: s.name, org_category: (s.code ?? '').slice(0, 2), region: s.region ?? null })));
+    await insertMany(trx, 'non_enterprises', detail('non_enterprise').map((s) => ({ subject_id: byKey.get(s.key), uscc: s.code, name: s.name, org_category: (s.code ?? '').slice(0, 2), region: s.region ?? null })));
+    await insertMany(trx, 'natural_persons', detail('natural_person').map((s) => ({ subject_id: byKey.get(s.key), id_hash: s.key, id_cipher: s.codeCipher, id_masked: s.codeMasked, name: s.name, region: s.region ?? null })));
+    return byKey;
+  },
+
+  async renameSubject(trx: Knex.Transaction, subject: SubjectRow, name: string, at: string): Promise<void> {
+    await trx('subjects').where({ id: subject.id }).update({ name, updated_at: at });
+    const table = subject.type === 'legal_person' ? 'legal_persons' : subject.type === 'non_enterprise' ? 'non_enterprises' : 'natural_persons';
+    await trx(table).where({ subject_id: subject.id }).update({ name });
+  },
+
+  insertRecords: (trx: Knex.Transaction, rows: RecordRow[]) => insertMany(trx, 'records', rows as unknown as Array<Record<string, unknown>>),
+
+  async updateRecord(trx: Knex.Transaction, id: string, patch: Partial<RecordRow>): Promise<void> {
+    await trx('records').where({ id }).update(patch);
+  },
+
+  insertVersions: (trx: Knex.Transaction, rows: Array<{ record_id: string; version: number; op: string; status: string; body: string; body_hash: string; origin: string; at: string }>) =>
+    insertMany(trx, 'record_versions', rows),
+
+  byId: (db: Knex, id: string) => db<RecordRow>('records').where({ id }).first() as Promise<RecordRow | undefined>,
+
+  versions: (db: Knex, id: string) =>
+    db('record_versions').where({ record_id: id }).orderBy('version') as Promise<Array<{ version: number; op: string; status: string; body: string; origin: string; at: string }>>,
+
+  subjectByKey: (db: Knex, key: string) => db<SubjectRow>('subjects').where({ key }).first() as Promise<SubjectRow | undefined>,
+
+  recordsOfSubject: (db: Knex, subjectId: number) => db<RecordRow>('records').where({ subject_id: subjectId }).orderBy([{ column: 'category' }, { column: 'decision_date', order: 'desc' }]) as Promise<RecordRow[]>,
+
+  async naturalPerson(db: Knex, subjectId: number): Promise<{ id_cipher: string; id_masked: string } | undefined> {
+    return (await db('natural_persons').select('id_cipher', 'id_masked').where({ subject_id: subjectId }).first()) as { id_cipher: string; id_masked: string } | undefined;
+  },
+
+  async counts(db: Knex): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const table of ['subjects', 'legal_persons', 'non_enterprises', 'natural_persons', 'records', 'record_versions']) {
+      const row = (await db(table).count({ n: '*' }).first()) as { n: number | string } | undefined;
+      out[table] = Number(row?.n ?? 0);
+    }
+    return out;
+  },
+};

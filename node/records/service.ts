@@ -1,0 +1,207 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { canonicalize } from '../exchange/canonical-json.ts';
+import type { EventInput, EventLog } from '../exchange/event-log.ts';
+import { Forbidden, NotFound } from '../errors.ts';
+import type { Principal } from '../access/roles.ts';
+import type { Store } from '../store/connection.ts';
+import { prepareRecord, type ValidateDeps } from './validate.ts';
+import { keyString, recordsRepo, type RecordKey, type RecordRow } from './repo.ts';
+import type { IngestResult, PreparedRecord, RecordStatus, RecordView, FieldProblem } from './types.ts';
+
+export interface RecordServiceDeps extends ValidateDeps {
+  store: Store;
+  eventLog: EventLog;
+  nodeId: string;
+}
+
+/** What a record's stored body holds; the same object travels in its events. */
+function storedBody(p: PreparedRecord, id: string, version: number, status: RecordStatus, origin: string): Record<string, unknown> {
+  const { input, subject } = p;
+  const subjectOut: Record<string, unknown> = { type: subject.type, name: subject.name };
+  if (subject.type === 'natural_person') {
+    subjectOut['codeHash'] = subject.key;
+    subjectOut['codeCipher'] = subject.codeCipher;
+    subjectOut['codeMasked'] = subject.codeMasked;
+  } else {
+    subjectOut['code'] = subject.code;
+  }
+  const body: Record<string, unknown> = {
+    id,
+    version,
+    status,
+    publicity: p.publicity,
+    origin,
+    category: input.category,
+    externalId: input.externalId,
+    subject: subjectOut,
+    sourceUnit: input.sourceUnit,
+    decisionDate: input.decisionDate,
+    data: input.data,
+    contentHash: p.contentHash,
+  };
+  if (input.severity) body['severity'] = input.severity;
+  return body;
+}
+
+export class RecordService {
+  constructor(private readonly deps: RecordServiceDeps) {}
+
+  /** Validation only (used by import to report rejects before the write). */
+  prepare(raw: unknown, index: number): { record?: PreparedRecord; errors: FieldProblem[] } {
+    return prepareRecord(raw, index, this.deps);
+  }
+
+  /**
+   * Validates and stores records sent by a user: each is created, updated (new version, history kept) or
+   * reported unchanged; invalid ones are rejected with every problem named. One transaction for the lot.
+   */
+  async ingest(raws: unknown[], principal?: Principal): Promise<IngestResult[]> {
+    const results: IngestResult[] = [];
+    const prepared: PreparedRecord[] = [];
+    let forbidden = 0;
+    raws.forEach((raw, index) => {
+      const { record, errors } = this.prepare(raw, index);
+      if (!record) {
+        results[index] = { index, status: 'rejected', errors };
+        return;
+      }
+      // A clerk writes only for their own source unit (DESIGN.md §5).
+      if (principal?.role === 'clerk' && principal.sourceUnit !== record.input.sourceUnit.code) {
+        results[index] = { index, status: 'rejected', errors: [{ path: 'sourceUnit.code', message: `无权以其他数据来源单位（${record.input.sourceUnit.code}）的名义报送`, code: 'FORBIDDEN' }] };
+        forbidden += 1;
+        return;
+      }
+      prepared.push(record);
+    });
+    if (forbidden > 0 && forbidden === raws.length) {
+      throw new Forbidden('无权以其他数据来源单位的名义报送信用信息');
+    }
+    if (prepared.length > 0) {
+      const written = await this.deps.store.knex.transaction((trx) => this.write(trx, prepared));
+      for (const r of written) results[r.index] = r;
+    }
+    return results;
+  }
+
+  /**
+   * Stores prepared records in the caller's transaction with as few statements as possible, and appends one
+   * event per change to the event log in the same transaction.
+   */
+  async write(trx: Knex.Transaction, prepared: PreparedRecord[]): Promise<IngestResult[]> {
+    const at = this.deps.clock().toISOString();
+    const origin = this.deps.nodeId;
+    const keyOf = (p: PreparedRecord): RecordKey => [p.input.sourceUnit.code, p.input.category, p.input.externalId];
+    const existing = await recordsRepo.findByKeys(trx, prepared.map(keyOf));
+
+    // Subjects: create the unknown ones, rename when the source now spells the name differently.
+    const subjectKeys = [...new Set(prepared.map((p) => p.subject.key))];
+    const subjects = await recordsRepo.subjectsByKeys(trx, subjectKeys);
+    const subjectIds = new Map<string, number>();
+    for (const [k, s] of subjects) subjectIds.set(k, s.id);
+    const fresh = new Map<string, PreparedRecord['subject']>();
+    for (const p of prepared) if (!subjects.has(p.subject.key) && !fresh.has(p.subject.key)) fresh.set(p.subject.key, p.subject);
+    if (fresh.size > 0) for (const [k, id] of await recordsRepo.insertSubjects(trx, [...fresh.values()], at)) subjectIds.set(k, id);
+    const lastName = new Map<string, string>();
+    for (const p of prepared) lastName.set(p.subject.key, p.subject.name);
+    for (const [k, name] of lastName) {
+      const s = subjects.get(k);
+      if (s && s.name !== name) await recordsRepo.renameSubject(trx, s, name, at);
+    }
+
+    const results: IngestResult[] = [];
+    const inserts: RecordRow[] = [];
+    const versions: Array<{ record_id: string; version: number; op: string; status: string; body: string; body_hash: string; origin: string; at: string }> = [];
+    const events: EventInput[] = [];
+    // Within one batch the same record may come twice (a file with a repeated row): later wins, in order.
+    type Prior = { id: string; version: number; hash: string; createdAt: string; pending?: RecordRow };
+    const seen = new Map<string, Prior>();
+    for (const p of prepared) {
+      const k = keyString(keyOf(p));
+      const e = existing.get(k);
+      const prior: Prior | undefined = seen.get(k) ?? (e ? { id: e.id, version: e.version, hash: e.body_hash, createdAt: e.created_at } : undefined);
+      if (prior && prior.hash === p.contentHash) {
+        results.push({ index: p.index, status: 'unchanged', id: prior.id, version: prior.version });
+        continue;
+      }
+      const id = prior?.id ?? randomUUID();
+      const version = (prior?.version ?? 0) + 1;
+      const op = prior ? 'update' : 'create';
+      const body = storedBody(p, id, version, 'active', origin);
+      const bodyText = canonicalize(body);
+      const subjectId = subjectIds.get(p.subject.key);
+      if (subjectId === undefined) throw new Error('subject id missing after insert');
+      const row: RecordRow = {
+        id,
+        source_unit_code: p.input.sourceUnit.code,
+        source_unit_name: p.input.sourceUnit.name,
+        category: p.input.category,
+        external_id: p.input.externalId,
+        subject_id: subjectId,
+        subject_type: p.subject.type,
+        severity: p.input.severity ?? null,
+        decision_date: p.input.decisionDate,
+        version,
+        status: 'active',
+        publicity: p.publicity,
+        publish_from: null,
+        publish_until: null,
+        origin,
+        body: bodyText,
+        body_hash: p.contentHash,
+        created_at: prior?.createdAt ?? at,
+        updated_at: at,
+      };
+      if (!prior) {
+        inserts.push(row);
+      } else if (prior.pending) {
+        Object.assign(prior.pending, row);
+      } else {
+        const { id: _id, created_at: _c, ...patch } = row;
+        await recordsRepo.updateRecord(trx, id, patch);
+      }
+      seen.set(k, { id, version, hash: p.contentHash, createdAt: row.created_at, ...(prior ? (prior.pending ? { pending: prior.pending } : {}) : { pending: row }) });
+      versions.push({ record_id: id, version, op, status: 'active', body: bodyText, body_hash: p.contentHash, origin, at });
+      events.push({ kind: 'record', entityId: id, op, body });
+      results.push({ index: p.index, status: op === 'create' ? 'created' : 'updated', id, version });
+    }
+    await recordsRepo.insertRecords(trx, inserts);
+    await recordsRepo.insertVersions(trx, versions);
+    await this.deps.eventLog.append(trx, events);
+    return results;
+  }
+
+  /** One record with its version history, as an officer sees it. */
+  async get(id: string): Promise<RecordView & { history: Array<{ version: number; op: string; status: string; origin: string; at: string }> }> {
+    const db = this.deps.store.knex;
+    const row = await recordsRepo.byId(db, id);
+    if (!row) throw new NotFound(`未找到信用记录：${id}`);
+    const history = (await recordsRepo.versions(db, id)).map((v) => ({ version: v.version, op: v.op, status: v.status, origin: v.origin, at: v.at }));
+    return { ...toView(row), history };
+  }
+}
+
+/** The officer's view of a stored row; natural persons' numbers stay masked (full numbers come with scope rules). */
+export function toView(row: RecordRow): RecordView {
+  const body = JSON.parse(row.body) as { subject: Record<string, string>; sourceUnit: { code: string; name: string }; data: Record<string, unknown> };
+  const s = body.subject;
+  return {
+    id: row.id,
+    category: row.category,
+    externalId: row.external_id,
+    subject: { type: row.subject_type as RecordView['subject']['type'], name: s['name'] ?? '', code: (row.subject_type === 'natural_person' ? s['codeMasked'] : s['code']) ?? '' },
+    sourceUnit: body.sourceUnit,
+    decisionDate: row.decision_date,
+    severity: (row.severity as RecordView['severity']) ?? null,
+    data: body.data,
+    version: row.version,
+    status: row.status as RecordStatus,
+    publicity: row.publicity as RecordView['publicity'],
+    publishFrom: row.publish_from,
+    publishUntil: row.publish_until,
+    origin: row.origin,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+

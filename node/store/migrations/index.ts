@@ -1,0 +1,18 @@
+import type { Knex } from 'knex';
+import * as m0900 from './202611260900-subjects.ts';
+import * as m0901 from './202611260901-records.ts';
+import * as m0902 from './202611260902-events.ts';
+import * as m0903 from './202611260903-users.ts';
+
+interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
+
+/**
+ * Migrations are listed here rather than found on disk, so the same list runs under tsx and from the build.
+ * A released migration is never edited; add a new file and a new line.
+ */
+export const MIGRATIONS: Array<[string, Migration]> = [
+  ['202611260900-subjects', m0900],
+  ['202611260901-records', m0901],
+  ['202611260902-events', m0902],
+  ['202611260903-users', m0903],
+];
