@@ -1,0 +1,25 @@
+import { spawnSync, spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CLI = path.join(root, 'node', 'cli.ts');
+
+export interface CliResult { status: number | null; stdout: string; stderr: string; json: unknown; lines: unknown[] }
+
+/** Runs the real CLI in a child process (under tsx, as from a checkout). */
+export function cli(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliResult {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    cwd: opts.cwd ?? root,
+    env: { ...process.env, ...opts.env },
+    timeout: 120_000,
+  });
+  const lines = r.stdout.split('\n').filter((l) => l.trim()).map((l) => { try { return JSON.parse(l) as unknown; } catch { return l; } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, json: lines[lines.length - 1], lines };
+}
+
+export function cliSpawn(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
