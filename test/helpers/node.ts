@@ -14,9 +14,12 @@ export type Backend = 'sqlite' | 'pg';
 
 export const PG_URL = process.env['CREDIT_NODE_TEST_PG'];
 
-/** The backends the store suite runs on: SQLite always, PostgreSQL when the test runner started one. */
+/**
+ * The backends the store suite runs on: SQLite always, PostgreSQL when the test runner started one. In CI a
+ * missing PostgreSQL server fails the PostgreSQL tests instead of leaving them out.
+ */
 export function backends(): Backend[] {
-  return PG_URL ? ['sqlite', 'pg'] : ['sqlite'];
+  return PG_URL || process.env['CI'] === 'true' ? ['sqlite', 'pg'] : ['sqlite'];
 }
 
 export interface TempNode {
@@ -31,15 +34,16 @@ export async function tempNode(opts: { backend?: Backend; id?: string; role?: st
   const dir = mkdtempSync(path.join(tmpdir(), 'credit-node-test-'));
   const backend = opts.backend ?? 'sqlite';
   let schema: string | undefined;
+  const pgUrl = PG_URL ?? '';
   if (backend === 'pg') {
     if (!PG_URL) throw new Error('CREDIT_NODE_TEST_PG is not set: run the suite with npm test, which starts PostgreSQL');
     schema = `t_${randomBytes(6).toString('hex')}`;
-    const admin = knexFactory({ client: 'pg', connection: PG_URL });
+    const admin = knexFactory({ client: 'pg', connection: pgUrl });
     await admin.raw(`create schema ${schema}`);
     await admin.destroy();
   }
   const raw = initialConfig({ id: opts.id ?? 'test-node', name: '测试节点', role: opts.role ?? 'province', region: opts.region ?? '370000', port: 0, ...(opts.sector ? { sector: opts.sector } : {}) });
-  if (schema) raw['store'] = { client: 'pg', connection: PG_URL, schema };
+  if (schema) raw['store'] = { client: 'pg', connection: pgUrl, schema };
   createNodeKeys(path.join(dir, 'keys/node.key'), path.join(dir, 'keys/node.pub'));
   const configFile = path.join(dir, 'credit-node.json');
   writeFileSync(configFile, JSON.stringify(raw, null, 2));
@@ -52,7 +56,7 @@ export async function tempNode(opts: { backend?: Backend; id?: string; role?: st
     async cleanup() {
       await ctx.close();
       if (schema) {
-        const admin = knexFactory({ client: 'pg', connection: PG_URL });
+        const admin = knexFactory({ client: 'pg', connection: pgUrl });
         await admin.raw(`drop schema ${schema} cascade`);
         await admin.destroy();
       }
