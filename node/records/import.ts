@@ -50,14 +50,14 @@ export async function importFile(deps: ImportDeps, opts: ImportOptions): Promise
   if (!registry.has(opts.category)) throw new ImportFileUnreadable(`未知的信用信息类别：${opts.category}（可选：${registry.categories().join('、')}）`);
   const total = statSync(opts.file).size;
   const bar = new ProgressBar({ total, label: '导入中', enabled: opts.progress ?? false });
+  const summary: ImportSummary = { file: path.resolve(opts.file), category: opts.category, rows: 0, accepted: 0, updated: 0, unchanged: 0, rejected: 0, rejectsFile: null };
   const source = await openRows(opts.file, {
     ...(opts.format ? { format: opts.format } : {}),
     ...(opts.encoding ? { encoding: opts.encoding } : {}),
-    onBytes: (done) => bar.update(done),
+    onBytes: (done) => bar.update(done, { rows: summary.rows }),
   });
   const stamp = deps.clock().toISOString().replace(/[:.]/g, '-');
   const rejects = new RejectsReport(path.join(opts.rejectsDir, `${path.basename(opts.file)}.${stamp}.rejects.csv`));
-  const summary: ImportSummary = { file: path.resolve(opts.file), category: opts.category, rows: 0, accepted: 0, updated: 0, unchanged: 0, rejected: 0, rejectsFile: null };
 
   let batch: PreparedRecord[] = [];
   const rowNumbers = new Map<number, number>();
@@ -94,6 +94,7 @@ export async function importFile(deps: ImportDeps, opts: ImportOptions): Promise
         const parts = [];
         if (unknown.length) parts.push(`无法识别的列：${unknown.join('、')}`);
         if (map.missingRequired.length) parts.push(`缺少必需的列：${map.missingRequired.join('、')}`);
+        source.close();
         throw new ImportFileUnreadable(`文件的表头与类别“${registry.meta(opts.category).title}”不符：${parts.join('；')}`, { unknown, missing: map.missingRequired });
       }
       for await (const row of source.rows) {

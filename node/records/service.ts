@@ -37,9 +37,10 @@ function storedBody(p: PreparedRecord, id: string, version: number, status: Reco
     subject: subjectOut,
     sourceUnit: input.sourceUnit,
     decisionDate: input.decisionDate,
-    data: input.data,
+    data: p.storedData,
     contentHash: p.contentHash,
   };
+  if (Object.keys(p.sealed).length > 0) body['sealed'] = p.sealed;
   if (input.severity) body['severity'] = input.severity;
   return body;
 }

@@ -36,6 +36,10 @@ export interface PreparedRecord {
   content: Record<string, unknown>;
   contentHash: string;
   publicity: Publicity;
+  /** `data` as stored: personal ID numbers masked. */
+  storedData: Record<string, unknown>;
+  /** Ciphertexts of the masked values, by path (e.g. `data.legalRepresentativeIdNumber`). */
+  sealed: Record<string, string>;
 }
 
 export interface FieldProblem { path: string; message: string; code?: string }

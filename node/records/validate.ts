@@ -1,5 +1,5 @@
 import { checkCode, validateUscc, maskResidentId } from '../identity/index.ts';
-import { canonicalize, sha256Hex } from '../exchange/canonical-json.ts';
+import { canonicalize } from '../exchange/canonical-json.ts';
 import { chinaDate, type Clock } from '../clock.ts';
 import type { PersonalIdVault } from '../access/personal-id.ts';
 import type { SchemaRegistry } from './schema-registry.ts';
@@ -91,7 +91,37 @@ export function prepareRecord(raw: unknown, index: number, deps: ValidateDeps): 
   if (input.severity) content['severity'] = input.severity;
   const normalised: RecordInput = { ...input, externalId: input.externalId.trim(), sourceUnit, subject: { type: input.subject.type, code: subjectCheck.code, name: subject.name } };
   const publicity: Publicity = meta.publicity.level;
-  return { record: { index, input: normalised, subject, content, contentHash: sha256Hex(canonicalize(content)), publicity }, errors: [] };
+  // Keyed, so the hash of a record cannot be used to guess an ID number inside it.
+  const contentHash = deps.vault.hash(canonicalize(content));
+  const { data: storedData, sealed } = sealPersonalIds(registry, input.category, input.data, deps.vault);
+  return { record: { index, input: normalised, subject, content, contentHash, publicity, storedData, sealed }, errors: [] };
+}
+
+const idFieldCache = new Map<string, string[]>();
+
+/** Data fields holding a natural person's ID number (national codes *_ZJHM, e.g. 法定代表人证件号码 CF_FR_ZJHM). */
+export function personalIdFields(registry: SchemaRegistry, category: string): string[] {
+  let fields = idFieldCache.get(category);
+  if (!fields) {
+    const props = ((registry.schema(category) as { properties?: Record<string, { 'x-field-code'?: string }> }).properties) ?? {};
+    fields = Object.entries(props).filter(([, p]) => /_ZJHM$/.test(p['x-field-code'] ?? '')).map(([k]) => k);
+    idFieldCache.set(category, fields);
+  }
+  return fields;
+}
+
+/** ID numbers inside `data` are stored masked, with their ciphertext kept apart under `sealed`. */
+function sealPersonalIds(registry: SchemaRegistry, category: string, data: Record<string, unknown>, vault: PersonalIdVault): { data: Record<string, unknown>; sealed: Record<string, string> } {
+  const sealed: Record<string, string> = {};
+  let out = data;
+  for (const field of personalIdFields(registry, category)) {
+    const value = data[field];
+    if (typeof value !== 'string' || value === '') continue;
+    if (out === data) out = { ...data };
+    sealed[`data.${field}`] = vault.encrypt(value);
+    out[field] = value.length >= 15 ? maskResidentId(value) : `${value.slice(0, 2)}${'*'.repeat(Math.max(0, value.length - 4))}${value.slice(-2)}`;
+  }
+  return { data: out, sealed };
 }
 
 function storedSubject(input: RecordInput, code: string, vault: PersonalIdVault): StoredSubjectRef {

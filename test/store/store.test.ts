@@ -97,8 +97,11 @@ for (const backend of backends()) {
     it('keeps the three subject databases apart and never stores an ID number in the clear', async () => {
       const { records, store } = node.ctx;
       const id = personCode(7);
+      const rep = personCode(8);
+      const withRep = penalty(1);
+      (withRep['data'] as Record<string, unknown>)['legalRepresentativeIdNumber'] = rep;
       const results = await records.ingest([
-        penalty(1),
+        withRep,
         penalty(2, { subject: { type: 'natural_person', code: id, name: '张三明' } }),
         penalty(3, { subject: { type: 'non_enterprise', code: '121200004013590816', name: '天津某事业单位' } }),
       ]);
@@ -110,11 +113,13 @@ for (const backend of backends()) {
       for (const table of ['subjects', 'natural_persons', 'records', 'record_versions', 'events']) {
         const dump = JSON.stringify(await store.knex(table).select('*'));
         expect(dump, table).not.to.include(id);
+        expect(dump, table).not.to.include(rep);
       }
       if (backend === 'sqlite') {
         const file = (node.ctx.config.store as { file: string }).file;
         await store.knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
         expect(readFileSync(file).includes(Buffer.from(id))).to.equal(false);
+        expect(readFileSync(file).includes(Buffer.from(rep))).to.equal(false);
       }
       const report = await import('../../node/query/subject-report.ts');
       const principal = { userId: 1, username: 'o', role: 'officer' as const, regions: [], sectors: [], sourceUnit: null };
