@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { isCreditNodeError } from './errors.ts';
+import { describeStoreError } from './store/errors.ts';
 
 type Command = { run(argv: string[]): Promise<number> };
 
@@ -53,8 +54,8 @@ main(process.argv.slice(2)).then(
       process.exitCode = err.code === 'USAGE' ? 2 : 1;
       return;
     }
-    const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`错误：${message.split('\n')[0]}\n`);
+    const message = describeStoreError(err) ?? (err instanceof Error ? err.message : String(err));
+    process.stderr.write(`错误：${message.split('\n')[0]?.slice(0, 500)}\n`);
     if (process.env['CREDIT_NODE_DEBUG']) console.error(err);
     process.exitCode = 1;
   },

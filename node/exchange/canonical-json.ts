@@ -15,15 +15,50 @@ export function canonicalize(value: unknown): string {
     case 'string':
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalize(v === undefined ? null : v)).join(',')}]`;
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          const v: unknown = value[i];
+          out += v === undefined ? 'null' : canonicalize(v);
+        }
+        return `${out}]`;
+      }
       const obj = value as Record<string, unknown>;
       // Default sort compares UTF-16 code units, exactly what RFC 8785 §3.2.3 asks for.
-      const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalize(obj[k])}`).join(',')}}`;
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined) continue;
+        if (!first) out += ',';
+        first = false;
+        out += `${JSON.stringify(k)}:${canonicalize(v)}`;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
   }
+}
+
+/**
+ * Canonical JSON of an object some of whose top-level values are already canonical text (a record's `data`,
+ * canonicalised once and reused for its content hash and its stored body). Same output as canonicalize.
+ */
+export function canonicalizeWith(obj: Record<string, unknown>, pre: Record<string, string>): string {
+  const keys = Object.keys(obj).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += `${JSON.stringify(k)}:${pre[k] ?? canonicalize(v)}`;
+  }
+  return `${out}}`;
 }
 
 export function sha256Hex(text: string): string {

@@ -10,6 +10,8 @@ export interface EventInput {
   entityId: string;
   op: string;
   body: unknown;
+  /** The body's canonical JSON when the caller already has it (saves a second canonicalisation). */
+  bodyCanonical?: string;
 }
 
 export interface NodeEvent {
@@ -102,7 +104,7 @@ export class EventLog {
     const rows: Array<Record<string, unknown>> = [];
     for (const input of inputs) {
       seq += 1;
-      const bodyText = canonicalize(input.body);
+      const bodyText = input.bodyCanonical ?? canonicalize(input.body);
       const partial = { origin, seq, kind: input.kind, entityId: input.entityId, op: input.op, body: input.body, at, prevHash };
       const hash = eventHash(partial, bodyText);
       events.push({ ...partial, hash });
@@ -120,11 +122,6 @@ export class EventLog {
   /** Events of one origin with seq > after, in order. */
   async eventsOf(db: Knex | Knex.Transaction, origin: string, after = 0, limit = 1000): Promise<StoredEvent[]> {
     const rows = (await db('events').where({ origin }).andWhere('seq', '>', after).orderBy('seq').limit(limit)) as EventRow[];
-    return rows.map(fromRow);
-  }
-
-  async eventsOfEntity(db: Knex | Knex.Transaction, entityId: string): Promise<StoredEvent[]> {
-    const rows = (await db('events').where({ entity_id: entityId }).orderBy('pos')) as EventRow[];
     return rows.map(fromRow);
   }
 

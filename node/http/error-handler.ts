@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { isCreditNodeError } from '../errors.ts';
+import { describeStoreError } from '../store/errors.ts';
 
 /** The one place an error becomes a response: `{ error: { code, message, details } }`; unknown → 500. */
 export function errorHandler(log: Logger): ErrorRequestHandler {
@@ -19,7 +20,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       res.status(400).json({ error: { code: 'BAD_REQUEST', message: '请求体不是合法的 JSON', details: [] } });
       return;
     }
-    log.error({ err, reqId: req.id }, 'unexpected error');
+    // Never the raw error of a database: its message carries the statement and its values.
+    const store = describeStoreError(err);
+    log.error({ reqId: req.id, error: store ?? (err instanceof Error ? `${err.name}: ${err.message.slice(0, 300)}` : 'unknown') }, 'unexpected error');
     res.status(500).json({ error: { code: 'INTERNAL', message: '服务器内部错误', details: [] } });
   };
 }

@@ -21,11 +21,20 @@ export interface RecordRow {
   publish_from: string | null;
   publish_until: string | null;
   origin: string;
-  body: string;
+  /** The event (origin, seq) whose body is this version of the record. */
+  seq: number;
   body_hash: string;
   created_at: string;
   updated_at: string;
 }
+
+export interface VersionRow { record_id: string; version: number; op: string; status: string; body_hash: string; origin: string; seq: number; at: string }
+
+/** A record row with its body, read from the event that produced it. */
+export type RecordWithBody = RecordRow & { body: string };
+
+const WITH_BODY = ['records.*', 'events.body'];
+const joinEvent = (q: Knex.QueryBuilder) => q.join('events', function on() { this.on('events.origin', '=', 'records.origin').andOn('events.seq', '=', 'records.seq'); });
 
 export interface SubjectRow { id: number; type: string; key: string; name: string; region: string | null; created_at: string; updated_at: string }
 
@@ -37,11 +46,24 @@ export const keyString = (k: RecordKey) => `${k[0]}\u0001${k[1]}\u0001${k[2]}`;
 export const recordsRepo = {
   async findByKeys(db: Knex | Knex.Transaction, keys: RecordKey[]): Promise<Map<string, Pick<RecordRow, 'id' | 'version' | 'body_hash' | 'status' | 'created_at' | 'subject_id'>>> {
     const found = new Map<string, Pick<RecordRow, 'id' | 'version' | 'body_hash' | 'status' | 'created_at' | 'subject_id'>>();
-    for (let i = 0; i < keys.length; i += IN_CHUNK) {
-      const rows = (await db('records')
-        .select('id', 'version', 'body_hash', 'status', 'created_at', 'subject_id', 'source_unit_code', 'category', 'external_id')
-        .whereIn(['source_unit_code', 'category', 'external_id'], keys.slice(i, i + IN_CHUNK))) as Array<RecordRow>;
-      for (const r of rows) found.set(keyString([r.source_unit_code, r.category, r.external_id]), r);
+    // Group by (source unit, category) so each lookup is an index range scan on the unique key
+    // (a row-value IN list would not use the index on SQLite).
+    const groups = new Map<string, { unit: string; category: string; ids: string[] }>();
+    for (const [unit, category, externalId] of keys) {
+      const g = `${unit}\u0001${category}`;
+      let group = groups.get(g);
+      if (!group) groups.set(g, (group = { unit, category, ids: [] }));
+      group.ids.push(externalId);
+    }
+    for (const { unit, category, ids } of groups.values()) {
+      const unique = [...new Set(ids)];
+      for (let i = 0; i < unique.length; i += IN_CHUNK) {
+        const rows = (await db('records')
+          .select('id', 'version', 'body_hash', 'status', 'created_at', 'subject_id', 'external_id')
+          .where({ source_unit_code: unit, category })
+          .whereIn('external_id', unique.slice(i, i + IN_CHUNK))) as Array<RecordRow>;
+        for (const r of rows) found.set(keyString([unit, category, r.external_id]), r);
+      }
     }
     return found;
   },
@@ -80,17 +102,18 @@ export const recordsRepo = {
     await trx('records').where({ id }).update(patch);
   },
 
-  insertVersions: (trx: Knex.Transaction, rows: Array<{ record_id: string; version: number; op: string; status: string; body: string; body_hash: string; origin: string; at: string }>) =>
-    insertMany(trx, 'record_versions', rows),
+  insertVersions: (trx: Knex.Transaction, rows: VersionRow[]) => insertMany(trx, 'record_versions', rows as unknown as Array<Record<string, unknown>>),
 
-  byId: (db: Knex, id: string) => db<RecordRow>('records').where({ id }).first() as Promise<RecordRow | undefined>,
+  byId: (db: Knex, id: string) => joinEvent(db('records').select(WITH_BODY)).where('records.id', id).first() as Promise<RecordWithBody | undefined>,
 
   versions: (db: Knex, id: string) =>
-    db('record_versions').where({ record_id: id }).orderBy('version') as Promise<Array<{ version: number; op: string; status: string; body: string; origin: string; at: string }>>,
+    db('record_versions').where({ record_id: id }).orderBy('version') as Promise<VersionRow[]>,
 
   subjectByKey: (db: Knex, key: string) => db<SubjectRow>('subjects').where({ key }).first() as Promise<SubjectRow | undefined>,
 
-  recordsOfSubject: (db: Knex, subjectId: number) => db<RecordRow>('records').where({ subject_id: subjectId }).orderBy([{ column: 'category' }, { column: 'decision_date', order: 'desc' }]) as Promise<RecordRow[]>,
+  recordsOfSubject: (db: Knex, subjectId: number) =>
+    joinEvent(db('records').select(WITH_BODY)).where('records.subject_id', subjectId)
+      .orderBy([{ column: 'records.category' }, { column: 'records.decision_date', order: 'desc' }]) as Promise<RecordWithBody[]>,
 
   async naturalPerson(db: Knex, subjectId: number): Promise<{ id_cipher: string; id_masked: string } | undefined> {
     return (await db('natural_persons').select('id_cipher', 'id_masked').where({ subject_id: subjectId }).first()) as { id_cipher: string; id_masked: string } | undefined;

@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { newRecordId } from './record-id.ts';
 import type { Knex } from 'knex';
-import { canonicalize } from '../exchange/canonical-json.ts';
+import { canonicalizeWith } from '../exchange/canonical-json.ts';
 import type { EventInput, EventLog } from '../exchange/event-log.ts';
 import { Forbidden, NotFound } from '../errors.ts';
 import type { Principal } from '../access/roles.ts';
 import type { Store } from '../store/connection.ts';
 import { prepareRecord, type ValidateDeps } from './validate.ts';
-import { keyString, recordsRepo, type RecordKey, type RecordRow } from './repo.ts';
+import { keyString, recordsRepo, type RecordKey, type RecordRow, type VersionRow } from './repo.ts';
 import type { IngestResult, PreparedRecord, RecordStatus, RecordView, FieldProblem } from './types.ts';
 
 export interface RecordServiceDeps extends ValidateDeps {
@@ -112,10 +112,12 @@ export class RecordService {
 
     const results: IngestResult[] = [];
     const inserts: RecordRow[] = [];
-    const versions: Array<{ record_id: string; version: number; op: string; status: string; body: string; body_hash: string; origin: string; at: string }> = [];
+    const updates = new Map<string, RecordRow>();
+    const versions: VersionRow[] = [];
     const events: EventInput[] = [];
+    const eventRows: RecordRow[] = [];
     // Within one batch the same record may come twice (a file with a repeated row): later wins, in order.
-    type Prior = { id: string; version: number; hash: string; createdAt: string; pending?: RecordRow };
+    type Prior = { id: string; version: number; hash: string; createdAt: string; row?: RecordRow };
     const seen = new Map<string, Prior>();
     for (const p of prepared) {
       const k = keyString(keyOf(p));
@@ -125,11 +127,10 @@ export class RecordService {
         results.push({ index: p.index, status: 'unchanged', id: prior.id, version: prior.version });
         continue;
       }
-      const id = prior?.id ?? randomUUID();
+      const id = prior?.id ?? newRecordId(at);
       const version = (prior?.version ?? 0) + 1;
       const op = prior ? 'update' : 'create';
       const body = storedBody(p, id, version, 'active', origin);
-      const bodyText = canonicalize(body);
       const subjectId = subjectIds.get(p.subject.key);
       if (subjectId === undefined) throw new Error('subject id missing after insert');
       const row: RecordRow = {
@@ -148,27 +149,34 @@ export class RecordService {
         publish_from: null,
         publish_until: null,
         origin,
-        body: bodyText,
+        seq: 0,
         body_hash: p.contentHash,
         created_at: prior?.createdAt ?? at,
         updated_at: at,
       };
-      if (!prior) {
-        inserts.push(row);
-      } else if (prior.pending) {
-        Object.assign(prior.pending, row);
-      } else {
-        const { id: _id, created_at: _c, ...patch } = row;
-        await recordsRepo.updateRecord(trx, id, patch);
-      }
-      seen.set(k, { id, version, hash: p.contentHash, createdAt: row.created_at, ...(prior ? (prior.pending ? { pending: prior.pending } : {}) : { pending: row }) });
-      versions.push({ record_id: id, version, op, status: 'active', body: bodyText, body_hash: p.contentHash, origin, at });
-      events.push({ kind: 'record', entityId: id, op, body });
+      if (prior?.row) Object.assign(prior.row, row);
+      else if (prior) updates.set(id, row);
+      else inserts.push(row);
+      const target = prior?.row ?? row;
+      eventRows.push(target);
+      seen.set(k, { id, version, hash: p.contentHash, createdAt: row.created_at, row: target });
+      versions.push({ record_id: id, version, op, status: 'active', body_hash: p.contentHash, origin, seq: 0, at });
+      events.push({ kind: 'record', entityId: id, op, body, bodyCanonical: canonicalizeWith(body, { data: p.storedDataCanonical }) });
       results.push({ index: p.index, status: op === 'create' ? 'created' : 'updated', id, version });
     }
+    // The event log assigns the sequence numbers; records and versions point at their events.
+    const appended = await this.deps.eventLog.append(trx, events);
+    appended.forEach((ev, i) => {
+      (versions[i] as VersionRow).seq = ev.seq;
+      // In order, so a record written twice in this batch ends up pointing at its later event.
+      (eventRows[i] as RecordRow).seq = ev.seq;
+    });
     await recordsRepo.insertRecords(trx, inserts);
+    for (const [id, row] of updates) {
+      const { id: _id, created_at: _c, ...patch } = row;
+      await recordsRepo.updateRecord(trx, id, patch);
+    }
     await recordsRepo.insertVersions(trx, versions);
-    await this.deps.eventLog.append(trx, events);
     return results;
   }
 
@@ -183,7 +191,7 @@ export class RecordService {
 }
 
 /** The officer's view of a stored row; natural persons' numbers stay masked (full numbers come with scope rules). */
-export function toView(row: RecordRow): RecordView {
+export function toView(row: RecordRow & { body: string }): RecordView {
   const body = JSON.parse(row.body) as { subject: Record<string, string>; sourceUnit: { code: string; name: string }; data: Record<string, unknown> };
   const s = body.subject;
   return {

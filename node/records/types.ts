@@ -38,6 +38,7 @@ export interface PreparedRecord {
   publicity: Publicity;
   /** `data` as stored: personal ID numbers masked. */
   storedData: Record<string, unknown>;
+  storedDataCanonical: string;
   /** Ciphertexts of the masked values, by path (e.g. `data.legalRepresentativeIdNumber`). */
   sealed: Record<string, string>;
 }

@@ -1,5 +1,5 @@
 import { checkCode, validateUscc, maskResidentId } from '../identity/index.ts';
-import { canonicalize } from '../exchange/canonical-json.ts';
+import { canonicalize, canonicalizeWith } from '../exchange/canonical-json.ts';
 import { chinaDate, type Clock } from '../clock.ts';
 import type { PersonalIdVault } from '../access/personal-id.ts';
 import type { SchemaRegistry } from './schema-registry.ts';
@@ -92,9 +92,11 @@ export function prepareRecord(raw: unknown, index: number, deps: ValidateDeps): 
   const normalised: RecordInput = { ...input, externalId: input.externalId.trim(), sourceUnit, subject: { type: input.subject.type, code: subjectCheck.code, name: subject.name } };
   const publicity: Publicity = meta.publicity.level;
   // Keyed, so the hash of a record cannot be used to guess an ID number inside it.
-  const contentHash = deps.vault.hash(canonicalize(content));
+  const dataCanonical = canonicalize(input.data);
+  const contentHash = deps.vault.hash(canonicalizeWith(content, { data: dataCanonical }));
   const { data: storedData, sealed } = sealPersonalIds(registry, input.category, input.data, deps.vault);
-  return { record: { index, input: normalised, subject, content, contentHash, publicity, storedData, sealed }, errors: [] };
+  const storedDataCanonical = storedData === input.data ? dataCanonical : canonicalize(storedData);
+  return { record: { index, input: normalised, subject, content, contentHash, publicity, storedData, storedDataCanonical, sealed }, errors: [] };
 }
 
 const idFieldCache = new Map<string, string[]>();

@@ -11,8 +11,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('region', 6);
     t.string('created_at', 30).notNullable();
     t.string('updated_at', 30).notNullable();
-    t.index(['type']);
-    t.index(['name']);
+    // Name search gets its own full-text index with the query feature; no plain name index to maintain here.
   });
   await knex.schema.createTable('legal_persons', (t) => {
     t.integer('subject_id').primary().references('id').inTable('subjects').onDelete('CASCADE');

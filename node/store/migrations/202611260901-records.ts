@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 
-/** Credit records and their version history. Identity: (source_unit_code, category, external_id). */
+/**
+ * Credit records (current state) and their version history. Identity: (source_unit_code, category, external_id).
+ * Bodies live in the event log (origin, seq); these tables index them.
+ */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable('records', (t) => {
     t.string('id', 36).primary();
@@ -17,24 +20,25 @@ export async function up(knex: Knex): Promise<void> {
     t.string('publicity', 20).notNullable();
     t.string('publish_from', 10);
     t.string('publish_until', 10);
+    // The event that produced the current version: its body is the record as stored (natural persons' ID
+    // numbers encrypted inside it). The body is kept once, in the event log, not copied here.
     t.string('origin', 64).notNullable();
-    // Canonical JSON of the record as stored (natural persons' ID numbers encrypted inside it).
-    t.text('body').notNullable();
+    t.bigInteger('seq').notNullable();
     t.string('body_hash', 64).notNullable();
     t.string('created_at', 30).notNullable();
     t.string('updated_at', 30).notNullable();
     t.unique(['source_unit_code', 'category', 'external_id']);
     t.index(['subject_id']);
-    t.index(['category', 'decision_date']);
   });
   await knex.schema.createTable('record_versions', (t) => {
     t.string('record_id', 36).notNullable().references('id').inTable('records').onDelete('CASCADE');
     t.integer('version').notNullable();
     t.string('op', 20).notNullable();
     t.string('status', 20).notNullable();
-    t.text('body').notNullable();
     t.string('body_hash', 64).notNullable();
+    // The version's body is the body of this event.
     t.string('origin', 64).notNullable();
+    t.bigInteger('seq').notNullable();
     t.string('at', 30).notNullable();
     t.primary(['record_id', 'version']);
   });

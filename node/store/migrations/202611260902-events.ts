@@ -17,8 +17,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('prev_hash', 64).notNullable();
     t.string('hash', 64).notNullable();
     t.string('stored_at', 30).notNullable();
+    // Records and their versions point at (origin, seq); no entity index is needed to find a body.
     t.unique(['origin', 'seq']);
-    t.index(['entity_id']);
   });
   await knex.schema.createTable('heads', (t) => {
     t.string('origin', 64).primary();
