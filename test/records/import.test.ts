@@ -60,8 +60,8 @@ describe('bulk import', () => {
     expect(first).to.include({ rows: 30, accepted: 30, updated: 0, unchanged: 0, rejected: 0, rejectsFile: null });
     const stored = (await node.ctx.store.knex('subjects').where({ key: companyCode(3) }).first()) as { name: string };
     expect(stored.name).to.equal('济南鲁味食品有限公司3');
-    const row = (await node.ctx.store.knex('records').where({ external_id: '济市监罚〔2026〕3号' }).first()) as { id: string };
-    const rec = await node.ctx.records.get(row.id);
+    const storedRow = (await node.ctx.store.knex('records').where({ external_id: '济市监罚〔2026〕3号' }).first()) as { id: string };
+    const rec = await node.ctx.records.get(storedRow.id);
     expect(rec.decisionDate).to.equal('2026-03-02');
     expect(rec.data['penaltyTypes']).to.deep.equal(['罚款', '没收违法所得、没收非法财物']);
     const events = await count('events');
@@ -117,8 +117,8 @@ describe('bulk import', () => {
     await wb.xlsx.writeFile(file);
     const summary = await importFile(deps(), opts(file));
     expect(summary).to.include({ rows: 12, accepted: 12, rejected: 0 });
-    const row = (await node.ctx.store.knex('records').first()) as { id: string };
-    const rec = await node.ctx.records.get(row.id);
+    const storedRow = (await node.ctx.store.knex('records').first()) as { id: string };
+    const rec = await node.ctx.records.get(storedRow.id);
     expect(rec.decisionDate).to.equal('2026-03-02');
     expect(rec.data['fineAmount']).to.equal(1.5);
   });
