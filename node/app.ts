@@ -29,6 +29,8 @@ export interface NodeContext {
   clock: Clock;
   keys: NodeKeys;
   vault: PersonalIdVault;
+  /** The data key behind the vault, for threads that must build their own (bulk import). */
+  dataKey: Buffer;
   registry: SchemaRegistry;
   eventLog: EventLog;
   records: RecordService;
@@ -42,7 +44,8 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   const log = opts.log ?? createLogger(config.id, config.log.level);
   const clock = opts.clock ?? systemClock;
   const keys = loadNodeKeys(config.keys.privateKey, config.keys.publicKey);
-  const vault = new PersonalIdVault(loadOrCreateSecret(config.keys.dataKey));
+  const dataKey = loadOrCreateSecret(config.keys.dataKey);
+  const vault = new PersonalIdVault(dataKey);
   const tokenSecret = loadOrCreateSecret(config.keys.tokenSecret);
   const store = openStore(config.store);
   try {
@@ -55,7 +58,7 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   const eventLog = new EventLog({ origin: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
   const records = new RecordService({ store, clock, registry, vault, eventLog, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes) });
   const users = new UserService({ db: store.knex, clock, tokenSecret, tokenTtlSeconds: config.auth.tokenTtlSeconds, nodeId: config.id });
-  return { config, store, log, clock, keys, vault, registry, eventLog, records, users, close: () => store.close() };
+  return { config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, close: () => store.close() };
 }
 
 export function createApp(ctx: NodeContext): Express {

@@ -28,7 +28,7 @@ export async function run(argv: string[]): Promise<number> {
   const progress = values['no-progress'] ? false : values.progress ?? statSync(file).size > 2 * 1024 * 1024;
   return withNode(String(values.config), async (ctx, config) => {
     const summary = await importFile(
-      { store: ctx.store, records: ctx.records, registry: ctx.registry, clock: ctx.clock },
+      { store: ctx.store, records: ctx.records, clock: ctx.clock, dataKey: ctx.dataKey, legacyCodes: config.identifiers.legacyCodes },
       {
         category: String(values.category),
         file,

@@ -79,7 +79,7 @@ export function resolveConfig(raw: Record<string, unknown>, baseDir: string): Co
     identifiers: { legacyCodes: r.identifiers?.legacyCodes ?? [] },
     auth: { tokenTtlSeconds: r.auth?.tokenTtlSeconds ?? 3600 },
     import: {
-      batchSize: r.import?.batchSize ?? 2000,
+      batchSize: r.import?.batchSize ?? 1000,
       rejectsDir: r.import?.rejectsDir ? abs(r.import.rejectsDir) : path.join(dataDir, 'rejects'),
     },
     log: { level: r.log?.level ?? 'info' },

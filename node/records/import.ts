@@ -1,16 +1,15 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { openRows } from './readers/index.ts';
+import { Worker } from 'node:worker_threads';
 import type { Encoding, ImportFormat } from './readers/types.ts';
-import { buildColumnMap, rowToRecord } from './column-map.ts';
 import { RejectsReport } from './rejects.ts';
 import { ProgressBar } from './progress.ts';
 import type { RecordService } from './service.ts';
-import type { SchemaRegistry } from './schema-registry.ts';
 import type { Store } from '../store/connection.ts';
 import type { Clock } from '../clock.ts';
-import type { FieldProblem, PreparedRecord } from './types.ts';
-import { ImportFileUnreadable } from '../errors.ts';
+import type { PreparedBatch } from './import-rows.ts';
+import type { ImportWorkerData, WorkerMessage } from './import-worker.ts';
+import { CreditNodeError, ImportFileUnreadable } from '../errors.ts';
 
 export interface ImportOptions {
   category: string;
@@ -35,98 +34,96 @@ export interface ImportSummary {
   rejectsFile: string | null;
 }
 
-export interface ImportDeps { store: Store; records: RecordService; registry: SchemaRegistry; clock: Clock }
-
-/** Columns that bureau files carry for people, not for the platform. */
-const IGNORED_HEADERS = new Set(['', '序号', '编号', 'No', 'NO', 'no']);
+export interface ImportDeps {
+  store: Store;
+  records: RecordService;
+  clock: Clock;
+  /** The node's data key (personal ID encryption), handed to the reading thread. */
+  dataKey: Buffer;
+  legacyCodes: string[];
+}
 
 /**
- * Streams a file into the store: rows are mapped, validated and written a batch per transaction, so memory stays
- * flat and a crash loses at most the batch in flight (a re-run is idempotent). Bad rows never stop the file:
- * they go to the rejects report. A file that cannot be read at all fails before anything is written.
+ * Starts the reading thread: the compiled .js next to this file, or, when running from source (tests, tsx),
+ * the .ts file with tsx's loader registered inside the thread (loader flags do not carry into workers).
+ */
+// The reader needs little heap: a small young generation keeps the process's memory flat and low.
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
+
+function startWorker(data: ImportWorkerData): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./import-worker.js', import.meta.url), { workerData: data, resourceLimits: WORKER_LIMITS });
+  const target = JSON.stringify(new URL('./import-worker.ts', import.meta.url).href);
+  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${target}); })`;
+  return new Worker(boot, { eval: true, workerData: data, resourceLimits: WORKER_LIMITS });
+}
+
+/**
+ * Streams a file into the store. A reading thread parses, maps and validates rows; this thread writes them a
+ * batch per transaction, so memory stays flat, both cores work, and a crash loses at most the batch in flight
+ * (a re-run is idempotent). Bad rows never stop the file: they go to the rejects report. A file that cannot be
+ * read at all fails before anything is written.
  */
 export async function importFile(deps: ImportDeps, opts: ImportOptions): Promise<ImportSummary> {
-  const { registry, records } = deps;
-  if (!registry.has(opts.category)) throw new ImportFileUnreadable(`未知的信用信息类别：${opts.category}（可选：${registry.categories().join('、')}）`);
   const total = statSync(opts.file).size;
   const bar = new ProgressBar({ total, label: '导入中', enabled: opts.progress ?? false });
-  const summary: ImportSummary = { file: path.resolve(opts.file), category: opts.category, rows: 0, accepted: 0, updated: 0, unchanged: 0, rejected: 0, rejectsFile: null };
-  const source = await openRows(opts.file, {
-    ...(opts.format ? { format: opts.format } : {}),
-    ...(opts.encoding ? { encoding: opts.encoding } : {}),
-    onBytes: (done) => bar.update(done, { rows: summary.rows }),
-  });
   const stamp = deps.clock().toISOString().replace(/[:.]/g, '-');
   const rejects = new RejectsReport(path.join(opts.rejectsDir, `${path.basename(opts.file)}.${stamp}.rejects.csv`));
+  const summary: ImportSummary = { file: path.resolve(opts.file), category: opts.category, rows: 0, accepted: 0, updated: 0, unchanged: 0, rejected: 0, rejectsFile: null };
 
-  let batch: PreparedRecord[] = [];
-  const rowNumbers = new Map<number, number>();
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const written = await deps.store.knex.transaction((trx) => records.write(trx, batch));
-    for (const r of written) {
-      if (r.status === 'created') summary.accepted += 1;
-      else if (r.status === 'updated') summary.updated += 1;
-      else if (r.status === 'unchanged') summary.unchanged += 1;
+  const worker = startWorker({
+    opts: {
+      category: opts.category,
+      file: opts.file,
+      batchSize: opts.batchSize,
+      ...(opts.format ? { format: opts.format } : {}),
+      ...(opts.encoding ? { encoding: opts.encoding } : {}),
+      ...(opts.sourceUnit ? { sourceUnit: opts.sourceUnit } : {}),
+    },
+    dataKey: new Uint8Array(deps.dataKey),
+    legacyCodes: deps.legacyCodes,
+    nowIso: deps.clock().toISOString(),
+  });
+
+  const write = async (batch: PreparedBatch) => {
+    summary.rows += batch.rows;
+    for (const r of batch.rejects) {
+      summary.rejected += 1;
+      rejects.add(r.rowNumber, r.problems);
     }
-    batch = [];
-    rowNumbers.clear();
-  };
-  const reject = (rowNumber: number, problems: FieldProblem[]) => {
-    summary.rejected += 1;
-    rejects.add(rowNumber, problems);
-  };
-  const accept = async (raw: unknown, rowNumber: number) => {
-    const { record, errors } = records.prepare(raw, rowNumber);
-    if (!record) return reject(rowNumber, errors);
-    if (opts.sourceUnit && record.input.sourceUnit.code !== opts.sourceUnit.code) {
-      return reject(rowNumber, [{ path: 'sourceUnit.code', message: `数据来源单位（${record.input.sourceUnit.code}）与导入指定的单位（${opts.sourceUnit.code}）不一致` }]);
+    if (batch.records.length > 0) {
+      const written = await deps.store.knex.transaction((trx) => deps.records.write(trx, batch.records));
+      for (const r of written) {
+        if (r.status === 'created') summary.accepted += 1;
+        else if (r.status === 'updated') summary.updated += 1;
+        else if (r.status === 'unchanged') summary.unchanged += 1;
+      }
     }
-    batch.push(record);
-    if (batch.length >= opts.batchSize) await flush();
+    bar.update(batch.bytes, { rows: summary.rows });
   };
 
   try {
-    if (source.kind === 'table') {
-      const map = buildColumnMap(registry, opts.category, source.headers);
-      const unknown = map.unknown.filter((h) => !IGNORED_HEADERS.has(h.trim()));
-      if (unknown.length > 0 || map.missingRequired.length > 0) {
-        const parts = [];
-        if (unknown.length) parts.push(`无法识别的列：${unknown.join('、')}`);
-        if (map.missingRequired.length) parts.push(`缺少必需的列：${map.missingRequired.join('、')}`);
-        source.close();
-        throw new ImportFileUnreadable(`文件的表头与类别“${registry.meta(opts.category).title}”不符：${parts.join('；')}`, { unknown, missing: map.missingRequired });
-      }
-      for await (const row of source.rows) {
-        summary.rows += 1;
-        const { record, errors } = rowToRecord(map, row.values, { category: opts.category, ...(opts.sourceUnit ? { sourceUnit: opts.sourceUnit } : {}) });
-        if (errors.length > 0) reject(row.rowNumber, errors);
-        else await accept(record, row.rowNumber);
-      }
-    } else {
-      for await (const row of source.rows) {
-        summary.rows += 1;
-        if (row.error !== undefined) {
-          reject(row.rowNumber, [{ path: '', message: row.error }]);
-          continue;
+    await new Promise<void>((resolve, reject) => {
+      let chain = Promise.resolve();
+      let settled = false;
+      const fail = (err: unknown) => { if (!settled) { settled = true; reject(err); } };
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.type === 'batch') {
+          // Batches are written strictly in file order, one transaction each.
+          chain = chain.then(() => write(m.batch)).then(() => worker.postMessage('ack'), fail);
+        } else if (m.type === 'done') {
+          chain.then(() => { if (!settled) { settled = true; resolve(); } }, fail);
+        } else {
+          const err = m.code === 'IMPORT_FILE_UNREADABLE' || !m.code
+            ? new ImportFileUnreadable(m.message, m.details as Record<string, unknown> | undefined)
+            : new CreditNodeError(m.code, 400, m.message);
+          chain.then(() => fail(err), fail);
         }
-        const value = row.value;
-        if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-          reject(row.rowNumber, [{ path: '', message: '每行必须是一条记录（JSON 对象）' }]);
-          continue;
-        }
-        const rec = { ...(value as Record<string, unknown>) };
-        rec['category'] ??= opts.category;
-        if (opts.sourceUnit) rec['sourceUnit'] ??= opts.sourceUnit;
-        if (rec['category'] !== opts.category) {
-          reject(row.rowNumber, [{ path: 'category', message: `记录类别（${String(rec['category'])}）与导入类别（${opts.category}）不一致` }]);
-          continue;
-        }
-        await accept(rec, row.rowNumber);
-      }
-    }
-    await flush();
+      });
+      worker.on('error', (err) => fail(new ImportFileUnreadable(`读取文件时出错：${err.message}`)));
+      worker.on('exit', (code) => { if (code !== 0) fail(new ImportFileUnreadable(`读取线程异常退出（${code}）`)); });
+    });
   } finally {
+    await worker.terminate();
     summary.rejectsFile = await rejects.close();
     bar.finish();
   }

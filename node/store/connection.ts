@@ -35,7 +35,7 @@ export function openStore(cfg: StoreConfig): Store {
             conn.pragma('foreign_keys = ON');
             conn.pragma(`busy_timeout = ${cfg.busyTimeoutMs}`);
             conn.pragma('synchronous = NORMAL');
-            conn.pragma('cache_size = -65536');
+            conn.pragma('cache_size = -16384');
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);

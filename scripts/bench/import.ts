@@ -2,7 +2,7 @@
 // node with the real CLI in a child process, and in the same run inserts the same rows into a bare SQLite table
 // with one prepared INSERT and a transaction per 10k rows (the raw baseline). Reports records/s, the ratio to
 // the baseline, and the peak RSS of the import process at N and 2N records.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,8 @@ import Database from 'better-sqlite3';
 import { writeRecordsFile } from '../generate-data.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(root, 'node', 'cli.ts');
+// The built program, as operators run it (`npx credit-node`); main() rebuilds it first so it is current.
+const CLI = path.join(root, 'dist', 'node', 'cli.js');
 
 function peakRss(pid: number): number {
   try {
@@ -26,7 +27,7 @@ function peakRss(pid: number): number {
 function runCli(args: string[]): Promise<{ ms: number; peak: number; stdout: string; stderr: string; code: number | null }> {
   return new Promise((resolve) => {
     const start = performance.now();
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let peak = 0;
@@ -82,6 +83,8 @@ export async function main(): Promise<void> {
   const n = Number(process.env['BENCH_RECORDS'] ?? 1_000_000);
   const dir = mkdtempSync(path.join(process.env['BENCH_DIR'] ?? tmpdir(), 'credit-node-bench-'));
   try {
+    process.stderr.write('building...\n');
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     process.stderr.write(`generating ${fmt(n)} and ${fmt(2 * n)} penalty records...\n`);
     const jsonl = path.join(dir, 'penalties.jsonl');
     const csv = path.join(dir, 'penalties.csv');

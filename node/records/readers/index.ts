@@ -3,7 +3,6 @@ import { extname } from 'node:path';
 import { ImportFileUnreadable, UsageError } from '../../errors.ts';
 import { openCsv } from './csv.ts';
 import { openJsonl } from './jsonl.ts';
-import { openXlsx } from './xlsx.ts';
 import type { Encoding, ImportFormat, OnBytes, RowSource } from './types.ts';
 
 export type { Encoding, ImportFormat, ObjectSource, OnBytes, RowSource, TableSource } from './types.ts';
@@ -82,6 +81,7 @@ export async function openRows(file: string, opts: OpenRowsOptions = {}): Promis
     case 'jsonl':
       return openJsonl(file, { size, encoding, onBytes: opts.onBytes });
     case 'xlsx':
-      return openXlsx(file, { size, onBytes: opts.onBytes });
+      // exceljs is large: load it only for XLSX files.
+      return (await import('./xlsx.ts')).openXlsx(file, { size, onBytes: opts.onBytes });
   }
 }
