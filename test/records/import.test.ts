@@ -50,7 +50,7 @@ describe('bulk import', () => {
   });
   afterEach(async () => { await node.cleanup(); });
 
-  const deps = () => ({ store: node.ctx.store, records: node.ctx.records, registry: node.ctx.registry, clock: node.ctx.clock });
+  const deps = () => ({ store: node.ctx.store, records: node.ctx.records, clock: node.ctx.clock, dataKey: node.ctx.dataKey, legacyCodes: [] });
   const count = async (t: string) => Number(((await node.ctx.store.knex(t).count({ n: '*' }).first()) as { n: number | string }).n);
 
   it('imports a GB18030 CSV with the national Chinese headers, and re-importing it changes nothing', async () => {
