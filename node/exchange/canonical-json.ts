@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 
+const NONE: Record<string, string> = {};
+
 /**
  * RFC 8785 (JSON Canonicalization Scheme): object keys sorted by UTF-16 code units, no whitespace, numbers in
  * ECMAScript shortest form (what JSON.stringify already produces for finite numbers), strings as JSON.stringify.
@@ -24,19 +26,7 @@ export function canonicalize(value: unknown): string {
         }
         return `${out}]`;
       }
-      const obj = value as Record<string, unknown>;
-      // Default sort compares UTF-16 code units, exactly what RFC 8785 §3.2.3 asks for.
-      const keys = Object.keys(obj).sort();
-      let out = '{';
-      let first = true;
-      for (const k of keys) {
-        const v = obj[k];
-        if (v === undefined) continue;
-        if (!first) out += ',';
-        first = false;
-        out += `${JSON.stringify(k)}:${canonicalize(v)}`;
-      }
-      return `${out}}`;
+      return canonicalizeWith(value as Record<string, unknown>, NONE);
     }
     default:
       throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
@@ -48,6 +38,7 @@ export function canonicalize(value: unknown): string {
  * canonicalised once and reused for its content hash and its stored body). Same output as canonicalize.
  */
 export function canonicalizeWith(obj: Record<string, unknown>, pre: Record<string, string>): string {
+  // Default sort compares UTF-16 code units, exactly what RFC 8785 §3.2.3 asks for.
   const keys = Object.keys(obj).sort();
   let out = '{';
   let first = true;
