@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse, say } from './common.ts';
-import { run as runInit } from './init.ts';
+import { initNode } from './init.ts';
 import { loadConfig } from '../config/load.ts';
 import { startNode } from '../app.ts';
 import { UsageError } from '../errors.ts';
@@ -50,10 +50,12 @@ export async function run(argv: string[]): Promise<number> {
   const fresh = !existsSync(file);
   if (fresh) {
     say('首次启动：正在创建演示节点并生成数据……');
-    await runInit(['--role', 'province', '--id', 'sd-hub', '--name', '山东省公共信用信息平台（演示）', '--region', '370000', '--port', String(port), '--dir', dir]);
+    await initNode({ dir, role: 'province', id: 'sd-hub', name: '山东省公共信用信息平台（演示）', region: '370000', port });
   }
   const node = await startNode(loadConfig(file, { ...process.env, CREDIT_NODE_PORT: String(port) }));
-  if (fresh) say(`已载入 ${await seed(node.ctx)} 条生成的信用记录。`);
+  // Seed when the store is still empty (also after a first start that was interrupted while seeding).
+  const users = (await node.ctx.store.knex('users').count({ n: '*' }).first()) as { n: number | string } | undefined;
+  if (Number(users?.n ?? 0) === 0) say(`已载入 ${await seed(node.ctx)} 条生成的信用记录。`);
   say(`演示节点已启动：${node.url}`);
   say(`  健康检查：${node.url}/healthz`);
   say('  演示账户（POST /api/v1/auth/token）：');

@@ -29,6 +29,8 @@ export function initialConfig(v: { id: string; name: string; role: string; regio
   return cfg;
 }
 
+export interface InitResult { id: string; role: string; publicKey: string; fingerprint: string; config: string }
+
 export async function run(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     role: { type: 'string' },
@@ -44,16 +46,25 @@ export async function run(argv: string[]): Promise<number> {
   required(values, ['role', 'id', 'name', 'region']);
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !Number.isInteger(port)) throw new UsageError(`端口必须是整数：${values.port}`);
-  const dir = path.resolve(String(values.dir));
-  const file = path.join(dir, 'credit-node.json');
-  if (existsSync(file)) throw new UsageError(`配置文件已存在，不会覆盖：${file}`);
-  const cfg = initialConfig({
+  const result = await initNode({
+    dir: String(values.dir),
     id: String(values.id), name: String(values.name), role: String(values.role), region: String(values.region),
     ...(values.sector ? { sector: String(values.sector) } : {}),
     ...(values['parent-url'] ? { parentUrl: String(values['parent-url']) } : {}),
     ...(port !== undefined ? { port } : {}),
     ...(values.pg ? { pg: String(values.pg) } : {}),
   });
+  printResult(result);
+  return 0;
+}
+
+/** Creates a node directory: config, key pair and an empty, migrated store. */
+export async function initNode(v: Parameters<typeof initialConfig>[0] & { dir: string }): Promise<InitResult> {
+  const dir = path.resolve(v.dir);
+  const file = path.join(dir, 'credit-node.json');
+  if (existsSync(file)) throw new UsageError(`配置文件已存在，不会覆盖：${file}`);
+  const { dir: _dir, ...fields } = v;
+  const cfg = initialConfig(fields);
   const problems = validateConfig(cfg);
   if (problems.length) throw new ConfigInvalid(`参数有误：${problems.map((p) => `${p.path} ${p.message}`).join('；')}`, problems);
   mkdirSync(dir, { recursive: true });
@@ -67,6 +78,5 @@ export async function run(argv: string[]): Promise<number> {
     await store.close();
   }
   say(`已创建节点 ${config.id}（${config.name}），配置文件：${file}`);
-  printResult({ id: config.id, role: config.role, publicKey: keys.publicKeyPem, fingerprint: keys.fingerprint, config: file });
-  return 0;
+  return { id: config.id, role: config.role, publicKey: keys.publicKeyPem, fingerprint: keys.fingerprint, config: file };
 }
