@@ -26,14 +26,15 @@ const DEMO_DATA: Array<[string, number]> = [
   ['court_enforcement', 60],
 ];
 
+/** Records first (a re-run after an interruption finds them unchanged), users last: users mean "seeded". */
 async function seed(ctx: NodeContext): Promise<number> {
-  for (const u of DEMO_USERS) await ctx.users.add(u);
   let total = 0;
   for (const [category, count] of DEMO_DATA) {
     const raws = [...generateRecords({ category, count, seed: 2026 })];
     const results = await ctx.records.ingest(raws);
     total += results.filter((r) => r.status === 'created').length;
   }
+  for (const u of DEMO_USERS) await ctx.users.add(u);
   return total;
 }
 
@@ -47,8 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   const port = Number(values['base-port']);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`端口不正确：${values['base-port']}`);
   const file = path.join(dir, 'credit-node.json');
-  const fresh = !existsSync(file);
-  if (fresh) {
+  if (!existsSync(file)) {
     say('首次启动：正在创建演示节点并生成数据……');
     await initNode({ dir, role: 'province', id: 'sd-hub', name: '山东省公共信用信息平台（演示）', region: '370000', port });
   }
