@@ -1,11 +1,11 @@
 import { makeUscc, makeResidentId, shandongCities, countiesOf, type Division } from '../../node/identity/index.ts';
 import type { Random } from './random.ts';
 
-const TRADE_WORDS = ['鲁味', '海尔', '泉城', '齐鲁', '华信', '泰和', '鑫源', '恒达', '瑞丰', '金城', '宏远', '德润', '晟泰', '天元', '康诺', '众合', '博源', '润泽', '嘉禾', '新元', '佳和', '汇通', '盛世', '东岳', '蓝海', '黄河', '琴岛', '沂蒙', '孔孟', '泉润'];
+export const TRADE_WORDS = ['鲁味', '海润', '泉城', '齐鲁', '华信', '泰和', '鑫源', '恒达', '瑞丰', '金城', '宏远', '德润', '晟泰', '天元', '康诺', '众合', '博源', '润泽', '嘉禾', '新元', '佳和', '汇通', '盛世', '东岳', '蓝海', '黄河', '琴岛', '沂蒙', '孔孟', '泉润'];
 const INDUSTRIES = ['食品', '餐饮管理', '商贸', '建筑工程', '物流', '医药', '化工', '机械制造', '电子科技', '农业开发', '环保科技', '房地产开发', '汽车销售', '服装', '信息技术', '酒店管理', '建材', '纺织', '新能源', '水产'];
 const FORMS = ['有限公司', '有限责任公司', '股份有限公司', '有限公司', '有限公司'];
-const SURNAMES = ['张', '王', '李', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '马', '朱', '胡', '郭', '何', '高', '林', '罗', '郑', '梁', '谢', '宋', '唐', '许', '韩', '冯', '邓', '曹'];
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀英', '霞', '平', '刚', '桂英', '建华', '志强', '海燕', '晓东', '文博', '子涵', '雨萱', '浩然'];
+export const SURNAMES = ['张', '王', '李', '刘', '陈', '杨', '赵', '黄', '周', '吴', '徐', '孙', '马', '朱', '胡', '郭', '何', '高', '林', '罗', '郑', '梁', '谢', '宋', '唐', '许', '韩', '冯', '邓', '曹', '于', '董', '袁', '孔', '田', '姜', '崔', '毕', '丁', '薛', '任', '邢', '魏', '房', '秦', '尹', '隋', '鞠', '庞', '宫'];
+export const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '娟', '涛', '明', '超', '秀英', '霞', '平', '刚', '桂英', '建华', '志强', '海燕', '晓东', '文博', '子涵', '雨萱', '浩然', '国庆', '建国', '玉兰', '秀兰', '桂芳', '红梅', '志刚', '海涛', '立新', '春生', '文静', '晓燕', '丽娟', '俊杰', '欣怡', '梓轩', '宇航', '思远', '佳琪', '一鸣', '长青', '凤英', '玉梅', '德华', '振华', '永强', '金凤', '学军', '庆祥', '兆明', '传伟', '洪涛', '继红', '守信', '广平', '瑞雪'];
 const INSTITUTIONS = ['人民医院', '第一中学', '实验小学', '疾病预防控制中心', '档案馆', '图书馆', '农业技术推广站', '社会福利院', '行业协会', '慈善基金会'];
 
 const ORG_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
@@ -22,10 +22,14 @@ export interface SourceUnit { code: string; name: string; city: string }
 
 const cityShort = (c: Division) => c.name.replace(/市$/, '');
 
+/** The cities and their counties, read once: the identity module copies and sorts its table on every call. */
+const CITIES: readonly Division[] = Object.freeze(shandongCities());
+const COUNTIES: ReadonlyMap<string, readonly Division[]> = new Map(CITIES.map((c) => [c.code, Object.freeze(countiesOf(c.code))]));
+
 /** A county (or city district) of Shandong and its city, spread across all 16 cities. */
 export function pickRegion(rnd: Random): { city: Division; county: Division } {
-  const city = rnd.pick(shandongCities());
-  const counties = countiesOf(city.code);
+  const city = rnd.pick(CITIES);
+  const counties = COUNTIES.get(city.code) ?? [];
   return { city, county: counties.length ? rnd.pick(counties) : city };
 }
 
@@ -54,6 +58,6 @@ export function makeSubject(rnd: Random, kind: GeneratedSubject['type']): Genera
 
 /** A government source unit (数据来源单位) of a city, e.g. 济南市市场监督管理局, with a stable code. */
 export function sourceUnit(cityCode: string, bureau: string, serial: number): SourceUnit {
-  const city = shandongCities().find((c) => c.code === cityCode);
+  const city = CITIES.find((c) => c.code === cityCode);
   return { code: makeUscc('1', '1', cityCode, `0043${String(serial).padStart(4, '0')}`), name: `${city?.name ?? '山东省'}${bureau}`, city: cityCode };
 }
