@@ -1,14 +1,8 @@
-export type SubjectType = 'legal_person' | 'non_enterprise' | 'natural_person';
-export type Severity = 'minor' | 'general' | 'serious';
+import type { RecordInput, Severity } from '../../node/records/types.ts';
+import type { SubjectType } from '../../node/identity/index.ts';
+
+export type { SubjectType, Severity };
 export type DataValue = string | number | boolean | string[];
 
-/** A record in the Record JSON form of CONTRACT.md (POST /api/v1/records, JSONL import). */
-export interface RecordJson {
-  category: string;
-  externalId: string;
-  subject: { type: SubjectType; code: string; name: string };
-  sourceUnit: { code: string; name: string };
-  decisionDate: string;
-  severity?: Severity;
-  data: Record<string, DataValue>;
-}
+/** A record in the Record JSON form of CONTRACT.md (POST /api/v1/records, JSONL import), as generated. */
+export type RecordJson = RecordInput & { data: Record<string, DataValue> };
