@@ -44,8 +44,8 @@ export const keyString = (k: RecordKey) => `${k[0]}\u0001${k[1]}\u0001${k[2]}`;
 
 /** The only SQL over `records`, `record_versions` and the subject tables (DESIGN.md §2). */
 export const recordsRepo = {
-  async findByKeys(db: Knex | Knex.Transaction, keys: RecordKey[]): Promise<Map<string, Pick<RecordRow, 'id' | 'version' | 'body_hash' | 'status' | 'created_at' | 'subject_id'>>> {
-    const found = new Map<string, Pick<RecordRow, 'id' | 'version' | 'body_hash' | 'status' | 'created_at' | 'subject_id'>>();
+  async findByKeys(db: Knex | Knex.Transaction, keys: RecordKey[]): Promise<Map<string, Pick<RecordRow, 'id' | 'version' | 'body_hash' | 'status' | 'created_at' | 'updated_at' | 'subject_id' | 'origin' | 'seq'>>> {
+    const found = new Map<string, Pick<RecordRow, 'id' | 'version' | 'body_hash' | 'status' | 'created_at' | 'updated_at' | 'subject_id' | 'origin' | 'seq'>>();
     // Group by (source unit, category) so each lookup is an index range scan on the unique key
     // (a row-value IN list would not use the index on SQLite).
     const groups = new Map<string, { unit: string; category: string; ids: string[] }>();
@@ -59,7 +59,7 @@ export const recordsRepo = {
       const unique = [...new Set(ids)];
       for (let i = 0; i < unique.length; i += IN_CHUNK) {
         const rows = (await db('records')
-          .select('id', 'version', 'body_hash', 'status', 'created_at', 'subject_id', 'external_id')
+          .select('id', 'version', 'body_hash', 'status', 'created_at', 'updated_at', 'subject_id', 'origin', 'seq', 'external_id')
           .where({ source_unit_code: unit, category })
           .whereIn('external_id', unique.slice(i, i + IN_CHUNK))) as Array<RecordRow>;
         for (const r of rows) found.set(keyString([unit, category, r.external_id]), r);

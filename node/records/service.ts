@@ -1,7 +1,7 @@
 import { newRecordId } from './record-id.ts';
 import type { Knex } from 'knex';
 import { canonicalizeWith } from '../exchange/canonical-json.ts';
-import type { EventInput, EventLog } from '../exchange/event-log.ts';
+import type { EventInput, EventLog, NodeEvent } from '../exchange/event-log.ts';
 import { Forbidden, NotFound } from '../errors.ts';
 import type { Principal } from '../access/roles.ts';
 import type { Store } from '../store/connection.ts';
@@ -113,16 +113,18 @@ export class RecordService {
     const results: IngestResult[] = [];
     const inserts: RecordRow[] = [];
     const updates = new Map<string, RecordRow>();
-    const versions: VersionRow[] = [];
+    // record_versions keeps the superseded versions; the current one is the records row itself.
+    const superseded: Array<{ row: VersionRow; fromEvent?: number }> = [];
     const events: EventInput[] = [];
     const eventRows: RecordRow[] = [];
     // Within one batch the same record may come twice (a file with a repeated row): later wins, in order.
-    type Prior = { id: string; version: number; hash: string; createdAt: string; row?: RecordRow };
+    type Prior = { id: string; version: number; hash: string; createdAt: string; status: string; origin: string; seq: number; updatedAt: string; row?: RecordRow; eventIndex?: number };
     const seen = new Map<string, Prior>();
     for (const p of prepared) {
       const k = keyString(keyOf(p));
       const e = existing.get(k);
-      const prior: Prior | undefined = seen.get(k) ?? (e ? { id: e.id, version: e.version, hash: e.body_hash, createdAt: e.created_at } : undefined);
+      const prior: Prior | undefined = seen.get(k)
+        ?? (e ? { id: e.id, version: e.version, hash: e.body_hash, createdAt: e.created_at, status: e.status, origin: e.origin, seq: Number(e.seq), updatedAt: e.updated_at } : undefined);
       if (prior && prior.hash === p.contentHash) {
         results.push({ index: p.index, status: 'unchanged', id: prior.id, version: prior.version });
         continue;
@@ -158,25 +160,28 @@ export class RecordService {
       else if (prior) updates.set(id, row);
       else inserts.push(row);
       const target = prior?.row ?? row;
+      if (prior) {
+        const old: VersionRow = { record_id: id, version: prior.version, op: prior.version === 1 ? 'create' : 'update', status: prior.status, body_hash: prior.hash, origin: prior.origin, seq: prior.seq, at: prior.updatedAt };
+        superseded.push(prior.eventIndex === undefined ? { row: old } : { row: old, fromEvent: prior.eventIndex });
+      }
+      seen.set(k, { id, version, hash: p.contentHash, createdAt: row.created_at, status: 'active', origin, seq: 0, updatedAt: at, row: target, eventIndex: events.length });
       eventRows.push(target);
-      seen.set(k, { id, version, hash: p.contentHash, createdAt: row.created_at, row: target });
-      versions.push({ record_id: id, version, op, status: 'active', body_hash: p.contentHash, origin, seq: 0, at });
       events.push({ kind: 'record', entityId: id, op, body, bodyCanonical: canonicalizeWith(body, { data: p.storedDataCanonical }) });
       results.push({ index: p.index, status: op === 'create' ? 'created' : 'updated', id, version });
     }
     // The event log assigns the sequence numbers; records and versions point at their events.
     const appended = await this.deps.eventLog.append(trx, events);
     appended.forEach((ev, i) => {
-      (versions[i] as VersionRow).seq = ev.seq;
       // In order, so a record written twice in this batch ends up pointing at its later event.
       (eventRows[i] as RecordRow).seq = ev.seq;
     });
+    for (const v of superseded) if (v.fromEvent !== undefined) v.row.seq = (appended[v.fromEvent] as NodeEvent).seq;
     await recordsRepo.insertRecords(trx, inserts);
     for (const [id, row] of updates) {
       const { id: _id, created_at: _c, ...patch } = row;
       await recordsRepo.updateRecord(trx, id, patch);
     }
-    await recordsRepo.insertVersions(trx, versions);
+    await recordsRepo.insertVersions(trx, superseded.map((v) => v.row));
     return results;
   }
 
@@ -186,6 +191,7 @@ export class RecordService {
     const row = await recordsRepo.byId(db, id);
     if (!row) throw new NotFound(`未找到信用记录：${id}`);
     const history = (await recordsRepo.versions(db, id)).map((v) => ({ version: v.version, op: v.op, status: v.status, origin: v.origin, at: v.at }));
+    history.push({ version: row.version, op: row.version === 1 ? 'create' : 'update', status: row.status, origin: row.origin, at: row.updated_at });
     return { ...toView(row), history };
   }
 }

@@ -36,6 +36,7 @@ export function openStore(cfg: StoreConfig): Store {
             conn.pragma(`busy_timeout = ${cfg.busyTimeoutMs}`);
             conn.pragma('synchronous = NORMAL');
             conn.pragma('cache_size = -16384');
+            conn.pragma('wal_autocheckpoint = 40000');
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);

@@ -40,6 +40,12 @@ for (const backend of backends()) {
       const view = await records.get(String(created?.id));
       expect(view.version).to.equal(2);
       expect(view.history.map((h) => [h.version, h.op])).to.deep.equal([[1, 'create'], [2, 'update']]);
+      expect(view.history[0]?.at).to.equal('2026-06-01T02:00:00.000Z');
+      expect(view.history[1]?.at).to.equal('2026-06-02T02:00:00.000Z');
+      // Each version's body stays readable from the event that produced it.
+      const old = (await node.ctx.store.knex('record_versions').where({ record_id: created?.id, version: 1 }).first()) as { origin: string; seq: number | string };
+      const ev = (await node.ctx.store.knex('events').where({ origin: old.origin, seq: old.seq }).first()) as { body: string };
+      expect(JSON.parse(ev.body).version).to.equal(1);
       const count = (await node.ctx.store.knex('records').count({ n: '*' }).first()) as { n: number | string };
       expect(Number(count.n)).to.equal(1);
     });
@@ -140,8 +146,13 @@ for (const backend of backends()) {
       const b = penalty(1, { decisionDate: '2026-03-03' });
       const results = await node.ctx.records.ingest([a, b]);
       expect(results.map((r) => r.status)).to.deep.equal(['created', 'updated']);
-      const row = (await node.ctx.store.knex('records').first()) as { version: number; decision_date: string; source_unit_code: string };
+      const row = (await node.ctx.store.knex('records').first()) as { id: string; version: number; decision_date: string; source_unit_code: string; seq: number | string };
       expect(row.version).to.equal(2);
+      expect(Number(row.seq)).to.equal(2);
+      const history = (await node.ctx.records.get(row.id)).history;
+      expect(history.map((h) => h.version)).to.deep.equal([1, 2]);
+      const v1 = (await node.ctx.store.knex('record_versions').where({ record_id: row.id }).first()) as { seq: number | string };
+      expect(Number(v1.seq)).to.equal(1);
       expect(row.decision_date).to.equal('2026-03-03');
       expect(row.source_unit_code).to.equal(JINAN_MARKET.code);
     });

@@ -15,21 +15,22 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.schema.createTable('legal_persons', (t) => {
     t.integer('subject_id').primary().references('id').inTable('subjects').onDelete('CASCADE');
-    t.string('uscc', 18).notNullable().unique();
+    // Unique through subjects.key; a second index on it would only slow every insert.
+    t.string('uscc', 18).notNullable();
     t.string('name', 200).notNullable();
     t.string('org_category', 2).notNullable();
     t.string('region', 6);
   });
   await knex.schema.createTable('non_enterprises', (t) => {
     t.integer('subject_id').primary().references('id').inTable('subjects').onDelete('CASCADE');
-    t.string('uscc', 18).notNullable().unique();
+    t.string('uscc', 18).notNullable();
     t.string('name', 200).notNullable();
     t.string('org_category', 2).notNullable();
     t.string('region', 6);
   });
   await knex.schema.createTable('natural_persons', (t) => {
     t.integer('subject_id').primary().references('id').inTable('subjects').onDelete('CASCADE');
-    t.string('id_hash', 64).notNullable().unique();
+    t.string('id_hash', 64).notNullable();
     // AES-256-GCM ciphertext of the resident ID number, base64 (iv, tag, data).
     t.text('id_cipher').notNullable();
     t.string('id_masked', 18).notNullable();

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 
 /**
- * Credit records (current state) and their version history. Identity: (source_unit_code, category, external_id).
+ * Credit records (current state) and their superseded versions (history). Identity: (source_unit_code, category, external_id).
  * Bodies live in the event log (origin, seq); these tables index them.
  */
 export async function up(knex: Knex): Promise<void> {
