@@ -1,9 +1,7 @@
 import type { Knex } from 'knex';
-import { insertMany } from '../store/bulk.ts';
+import { insertMany, selectByKeys } from '../store/bulk.ts';
 import type { StoredSubjectRef } from './types.ts';
 
-/** SQLite caps bound variables; keep IN lists well under it. */
-const IN_CHUNK = 500;
 
 export interface RecordRow {
   id: string;
@@ -56,24 +54,15 @@ export const recordsRepo = {
       group.ids.push(externalId);
     }
     for (const { unit, category, ids } of groups.values()) {
-      const unique = [...new Set(ids)];
-      for (let i = 0; i < unique.length; i += IN_CHUNK) {
-        const rows = (await db('records')
-          .select('id', 'version', 'body_hash', 'status', 'created_at', 'updated_at', 'subject_id', 'origin', 'seq', 'external_id')
-          .where({ source_unit_code: unit, category })
-          .whereIn('external_id', unique.slice(i, i + IN_CHUNK))) as Array<RecordRow>;
-        for (const r of rows) found.set(keyString([unit, category, r.external_id]), r);
-      }
+      const rows = await selectByKeys<RecordRow>(db, 'records', ['id', 'version', 'body_hash', 'status', 'created_at', 'updated_at', 'subject_id', 'origin', 'seq', 'external_id'], 'external_id', [...new Set(ids)], { source_unit_code: unit, category });
+      for (const r of rows) found.set(keyString([unit, category, r.external_id]), r);
     }
     return found;
   },
 
   async subjectsByKeys(db: Knex | Knex.Transaction, keys: string[]): Promise<Map<string, SubjectRow>> {
     const found = new Map<string, SubjectRow>();
-    for (let i = 0; i < keys.length; i += IN_CHUNK) {
-      const rows = (await db('subjects').select('*').whereIn('key', keys.slice(i, i + IN_CHUNK))) as SubjectRow[];
-      for (const r of rows) found.set(r.key, r);
-    }
+    for (const r of await selectByKeys<SubjectRow>(db, 'subjects', ['id', 'type', 'key', 'name', 'region', 'created_at', 'updated_at'], 'key', keys)) found.set(r.key, r);
     return found;
   },
 

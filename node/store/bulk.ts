@@ -52,3 +52,37 @@ export async function insertMany(db: Knex | Knex.Transaction, table: string, row
     await db.raw(head + part.map(() => tuple).join(','), bindings as Knex.RawBinding[]);
   }
 }
+
+/**
+ * Looks up rows by many keys (equality on `keyColumns`). On SQLite one prepared statement runs per key on the
+ * transaction's connection (an IN list would be compiled anew for every batch); on PostgreSQL one IN query per
+ * chunk. `where` adds fixed equality conditions.
+ */
+export async function selectByKeys<T>(db: Knex | Knex.Transaction, table: string, columns: string[], keyColumn: string, keys: string[], where: Record<string, string> = {}): Promise<T[]> {
+  if (keys.length === 0) return [];
+  const fixed = Object.keys(where);
+  if (isSqlite(db)) {
+    const conn = (await (db.client as { acquireConnection(): Promise<SqliteConnection> }).acquireConnection());
+    try {
+      let cache = statements.get(conn);
+      if (!cache) statements.set(conn, (cache = new Map()));
+      const sql = `select ${columns.map((c) => `"${c}"`).join(',')} from "${table}" where ${[...fixed, keyColumn].map((c) => `"${c}" = ?`).join(' and ')}`;
+      let stmt = cache.get(sql) as (SqliteStatement & { all(...p: unknown[]): T[] }) | undefined;
+      if (!stmt) {
+        stmt = conn.prepare(sql) as SqliteStatement & { all(...p: unknown[]): T[] };
+        cache.set(sql, stmt);
+      }
+      const fixedValues = fixed.map((c) => where[c]);
+      const out: T[] = [];
+      for (const key of keys) for (const row of stmt.all(...fixedValues, key)) out.push(row);
+      return out;
+    } finally {
+      if (!('isTransaction' in db && db.isTransaction)) await (db.client as { releaseConnection(c: unknown): Promise<void> }).releaseConnection(conn);
+    }
+  }
+  const out: T[] = [];
+  for (let i = 0; i < keys.length; i += 1000) {
+    out.push(...((await db(table).select(columns).where(where).whereIn(keyColumn, keys.slice(i, i + 1000))) as T[]));
+  }
+  return out;
+}
