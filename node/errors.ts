@@ -51,6 +51,12 @@ export const ChainBroken = define('CHAIN_BROKEN', 500, '事件哈希链校验失
 export const ImportFileUnreadable = define('IMPORT_FILE_UNREADABLE', 400, '导入文件无法读取');
 export const UsageError = define('USAGE', 2, '命令用法错误');
 
+/**
+ * By shape as well as by class: a module loaded twice (a lazily imported reader under a loader, a worker) has
+ * its own copy of the class, and its errors must still be recognised.
+ */
 export function isCreditNodeError(err: unknown): err is CreditNodeError {
-  return err instanceof CreditNodeError;
+  if (err instanceof CreditNodeError) return true;
+  const e = err as { name?: unknown; code?: unknown; status?: unknown } | null;
+  return err instanceof Error && e?.name === 'CreditNodeError' && typeof e.code === 'string' && typeof e.status === 'number';
 }
