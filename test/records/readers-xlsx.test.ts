@@ -4,34 +4,12 @@ import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { expect } from 'chai';
 import ExcelJS from 'exceljs';
-import { isCreditNodeError, type CreditNodeError } from '../../node/errors.ts';
 import { openRows } from '../../node/records/readers/index.ts';
-import type { RowSource, TableSource } from '../../node/records/readers/types.ts';
+import { collect, unreadable, table } from '../helpers/readers.ts';
 
-async function unreadable(work: Promise<unknown>): Promise<CreditNodeError> {
-  let caught: unknown;
-  try {
-    await work;
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected an error').to.not.equal(undefined);
-  if (!isCreditNodeError(caught)) throw caught;
-  expect(caught.code).to.equal('IMPORT_FILE_UNREADABLE');
-  expect(caught.message).to.match(/[\u4e00-\u9fff]/);
-  return caught;
-}
 
-function table(source: RowSource): TableSource {
-  expect(source.kind).to.equal('table');
-  return source as TableSource;
-}
 
-async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const row of rows) out.push(row);
-  return out;
-}
+
 
 /** A minimal zip writer, so a test can choose the order of the parts and where the bytes go bad. */
 function zip(parts: Array<[string, string]>): { bytes: Buffer; dataRange: Map<string, [number, number]> } {

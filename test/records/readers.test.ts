@@ -3,39 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import iconv from 'iconv-lite';
-import { isCreditNodeError, type CreditNodeError } from '../../node/errors.ts';
 import { openRows, type OpenRowsOptions } from '../../node/records/readers/index.ts';
-import type { ObjectSource, RowSource, TableSource } from '../../node/records/readers/types.ts';
+import { collect, unreadable, table } from '../helpers/readers.ts';
+import type { ObjectSource, RowSource } from '../../node/records/readers/types.ts';
 
-async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const row of rows) out.push(row);
-  return out;
-}
 
-async function failure(work: Promise<unknown>): Promise<CreditNodeError> {
-  let caught: unknown;
-  try {
-    await work;
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught, 'expected an error').to.not.equal(undefined);
-  if (!isCreditNodeError(caught)) throw caught;
-  return caught;
-}
 
-async function unreadable(work: Promise<unknown>): Promise<CreditNodeError> {
-  const err = await failure(work);
-  expect(err.code).to.equal('IMPORT_FILE_UNREADABLE');
-  expect(err.message).to.match(/[\u4e00-\u9fff]/);
-  return err;
-}
 
-function table(source: RowSource): TableSource {
-  expect(source.kind).to.equal('table');
-  return source as TableSource;
-}
 
 function objects(source: RowSource): ObjectSource {
   expect(source.kind).to.equal('objects');
