@@ -50,6 +50,9 @@ export const StoreError = define('STORE_ERROR', 500, '数据存储错误');
 export const ChainBroken = define('CHAIN_BROKEN', 500, '事件哈希链校验失败');
 export const ImportFileUnreadable = define('IMPORT_FILE_UNREADABLE', 400, '导入文件无法读取');
 export const UsageError = define('USAGE', 2, '命令用法错误');
+export const NodeTokenInvalid = define('NODE_TOKEN_INVALID', 401, '节点凭证无效或已过期');
+export const NodeTokenReplayed = define('NODE_TOKEN_REPLAYED', 401, '节点凭证已被使用过（疑似重放）');
+export const NodeUnknown = define('NODE_UNKNOWN', 403, '未登记的节点');
 
 /**
  * By shape as well as by class: a module loaded twice (a lazily imported reader under a loader, a worker) has
