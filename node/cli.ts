@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: () => import('./cli/status.ts'),
   verify: () => import('./cli/verify.ts'),
   demo: () => import('./cli/demo.ts'),
+  nodes: () => import('./cli/nodes.ts'),
 };
 
 const USAGE = `用法：credit-node <命令> [选项]
@@ -27,6 +28,7 @@ const USAGE = `用法：credit-node <命令> [选项]
   import      批量导入信用信息（CSV、XLSX、JSONL）
   status      节点状态
   verify      校验事件哈希链
+  nodes       登记、列出或撤销下级节点（add / list / revoke）
   demo        启动演示节点（含生成数据）
 
 每个命令都接受 --config <文件>（默认 ./credit-node.json）。`;

@@ -3,6 +3,7 @@ import * as m0900 from './202611260900-subjects.ts';
 import * as m0901 from './202611260901-records.ts';
 import * as m0902 from './202611260902-events.ts';
 import * as m0903 from './202611260903-users.ts';
+import * as m1200 from './202611261200-directory.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -15,4 +16,5 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['202611260901-records', m0901],
   ['202611260902-events', m0902],
   ['202611260903-users', m0903],
+  ['202611261200-directory', m1200],
 ];
