@@ -20,6 +20,9 @@ import { recordRoutes } from './records/routes.ts';
 import { subjectRoutes } from './query/routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { createLogger } from './log.ts';
+import { DirectoryService } from './exchange/directory.ts';
+import { NodeTokenVerifier } from './exchange/node-auth.ts';
+import { exchangeRoutes } from './exchange/routes.ts';
 
 /** Everything a running node (or a CLI command) works with, built once from a validated Config. */
 export interface NodeContext {
@@ -35,6 +38,8 @@ export interface NodeContext {
   eventLog: EventLog;
   records: RecordService;
   users: UserService;
+  directory: DirectoryService;
+  nodeTokens: NodeTokenVerifier;
   close(): Promise<void>;
 }
 
@@ -58,7 +63,9 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   const eventLog = new EventLog({ origin: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
   const records = new RecordService({ store, clock, registry, vault, eventLog, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes) });
   const users = new UserService({ db: store.knex, clock, tokenSecret, tokenTtlSeconds: config.auth.tokenTtlSeconds, nodeId: config.id });
-  return { config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, close: () => store.close() };
+  const directory = new DirectoryService({ db: store.knex, clock, eventLog, self: { id: config.id, role: config.role } });
+  const nodeTokens = new NodeTokenVerifier({ selfId: config.id, clock, publicKeyOf: (id) => directory.publicKeyOf(id) });
+  return { config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, close: () => store.close() };
 }
 
 export function createApp(ctx: NodeContext): Express {
@@ -69,6 +76,7 @@ export function createApp(ctx: NodeContext): Express {
       ['/api/v1/auth', authRoutes(ctx.users)],
       ['/api/v1/records', recordRoutes(ctx.records, ctx.users)],
       ['/api/v1/subjects', subjectRoutes(ctx.store.knex, ctx.vault, ctx.users)],
+      ['/exchange/v1', exchangeRoutes(ctx.store.knex, ctx.nodeTokens)],
     ],
   });
 }

@@ -1,6 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse, printResult, required, withNode } from './common.ts';
-import { DirectoryService } from '../exchange/directory.ts';
 import { UsageError } from '../errors.ts';
 
 const USAGE = '用法：credit-node nodes add --id <id> --role <角色> --region <代码> [--sector <行业>] [--name <名称>] --public-key <pem 文件> | nodes list | nodes revoke --id <id>';
@@ -21,8 +20,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!existsSync(String(values['public-key']))) throw new UsageError(`公钥文件不存在：${values['public-key']}`);
   }
   if (sub === 'revoke') required(values, ['id']);
-  return withNode(String(values.config), async (ctx, config) => {
-    const directory = new DirectoryService({ db: ctx.store.knex, clock: ctx.clock, eventLog: ctx.eventLog, self: { id: config.id, role: config.role } });
+  return withNode(String(values.config), async (ctx) => {
+    const { directory } = ctx;
     if (sub === 'list') printResult({ nodes: await directory.list() });
     else if (sub === 'revoke') printResult(await directory.revoke(String(values.id)));
     else {

@@ -26,7 +26,7 @@ export interface NodeTokenVerifierDeps {
   selfId: string;
   clock: Clock;
   /** The registered public key of an active node, from the directory; undefined for unknown or revoked nodes. */
-  publicKeyOf(nodeId: string): KeyObject | undefined;
+  publicKeyOf(nodeId: string): KeyObject | undefined | Promise<KeyObject | undefined>;
 }
 
 /**
@@ -38,12 +38,12 @@ export class NodeTokenVerifier {
 
   constructor(private readonly deps: NodeTokenVerifierDeps) {}
 
-  verify(token: string): { caller: string } {
+  async verify(token: string): Promise<{ caller: string }> {
     const decoded = jwt.decode(token, { complete: true });
     const payload = decoded && typeof decoded.payload === 'object' ? decoded.payload : undefined;
     const issuer = payload?.iss;
     if (!decoded || decoded.header.alg !== NODE_KEY_ALG || typeof issuer !== 'string') throw new NodeTokenInvalid('节点凭证格式不正确');
-    const key = this.deps.publicKeyOf(issuer);
+    const key = await this.deps.publicKeyOf(issuer);
     if (!key) throw new NodeUnknown(`节点 ${issuer} 未登记或已被撤销`);
     const nowSeconds = Math.floor(this.deps.clock().getTime() / 1000);
     let claims: jwt.JwtPayload;

@@ -12,29 +12,29 @@ describe('node-to-node tokens', () => {
   const verifier = () => new NodeTokenVerifier({ selfId: 'sd-hub', clock, publicKeyOf: (id) => keys.get(id) });
   const token = (over: Partial<Parameters<typeof signNodeToken>[0]> = {}) =>
     signNodeToken({ issuer: 'city-jinan', audience: 'sd-hub', privateKey: city.privateKey, now: clock(), ...over });
-  const codeOf = (fn: () => unknown) => { try { fn(); return 'none'; } catch (err) { return (err as { code?: string }).code; } };
+  const codeOf = async (fn: () => Promise<unknown>) => { try { await fn(); return 'none'; } catch (err) { return (err as { code?: string }).code; } };
 
-  it('accepts a fresh token from a registered node once, and refuses its replay', () => {
+  it('accepts a fresh token from a registered node once, and refuses its replay', async () => {
     const v = verifier();
     const t = token();
-    expect(v.verify(t)).to.deep.equal({ caller: 'city-jinan' });
-    expect(codeOf(() => v.verify(t))).to.equal('NODE_TOKEN_REPLAYED');
+    expect(await v.verify(t)).to.deep.equal({ caller: 'city-jinan' });
+    expect(await codeOf(() => v.verify(t))).to.equal('NODE_TOKEN_REPLAYED');
   });
 
-  it('refuses an unknown or revoked node, another audience, a wrong key, an expired token and a long-lived one', () => {
+  it('refuses an unknown or revoked node, another audience, a wrong key, an expired token and a long-lived one', async () => {
     const v = verifier();
-    expect(codeOf(() => v.verify(token({ issuer: 'city-qingdao' })))).to.equal('NODE_UNKNOWN');
-    expect(codeOf(() => v.verify(token({ audience: 'city-qingdao' })))).to.equal('NODE_TOKEN_INVALID');
-    expect(codeOf(() => v.verify(token({ privateKey: other.privateKey })))).to.equal('NODE_TOKEN_INVALID');
+    expect(await codeOf(() => v.verify(token({ issuer: 'city-qingdao' })))).to.equal('NODE_UNKNOWN');
+    expect(await codeOf(() => v.verify(token({ audience: 'city-qingdao' })))).to.equal('NODE_TOKEN_INVALID');
+    expect(await codeOf(() => v.verify(token({ privateKey: other.privateKey })))).to.equal('NODE_TOKEN_INVALID');
     const old = token({ now: new Date(clock().getTime() - 120_000) });
-    expect(codeOf(() => v.verify(old))).to.equal('NODE_TOKEN_INVALID');
+    expect(await codeOf(() => v.verify(old))).to.equal('NODE_TOKEN_INVALID');
     const iat = Math.floor(clock().getTime() / 1000);
     const long = jwt.sign({ iat, exp: iat + 3600, jti: 'abcdefgh-1234' }, city.privateKey, { algorithm: 'ES256', issuer: 'city-jinan', audience: 'sd-hub' });
-    expect(codeOf(() => v.verify(long))).to.equal('NODE_TOKEN_INVALID');
+    expect(await codeOf(() => v.verify(long))).to.equal('NODE_TOKEN_INVALID');
     const hs = jwt.sign({ iat, exp: iat + 30, jti: 'abcdefgh-5678' }, 'secret', { algorithm: 'HS256', issuer: 'city-jinan', audience: 'sd-hub' });
-    expect(codeOf(() => v.verify(hs))).to.equal('NODE_TOKEN_INVALID');
+    expect(await codeOf(() => v.verify(hs))).to.equal('NODE_TOKEN_INVALID');
     keys.delete('city-jinan');
-    expect(codeOf(() => v.verify(token()))).to.equal('NODE_UNKNOWN');
+    expect(await codeOf(() => v.verify(token()))).to.equal('NODE_UNKNOWN');
     keys.set('city-jinan', city.publicKey);
   });
 
