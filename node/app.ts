@@ -75,8 +75,8 @@ export function createApp(ctx: NodeContext): Express {
       ['/healthz', healthRoutes(ctx.config)],
       ['/api/v1/auth', authRoutes(ctx.users)],
       ['/api/v1/records', recordRoutes(ctx.records, ctx.users)],
-      ['/api/v1/subjects', subjectRoutes(ctx.store.knex, ctx.vault, ctx.users)],
-      ['/exchange/v1', exchangeRoutes(ctx.store.knex, ctx.nodeTokens)],
+      ['/api/v1/subjects', subjectRoutes(ctx.records, ctx.vault, ctx.users)],
+      ['/exchange/v1', exchangeRoutes(ctx.store.knex, ctx.eventLog, ctx.nodeTokens)],
     ],
   });
 }

@@ -22,5 +22,6 @@ export const usersRepo = {
     return typeof inserted === 'object' ? inserted.id : Number(inserted);
   },
   update: (db: Knex, id: number, patch: Partial<UserRow>) => db('users').where({ id }).update(patch),
+  count: async (db: Knex) => Number(((await db('users').count({ n: '*' }).first()) as { n: number | string } | undefined)?.n ?? 0),
   list: (db: Knex) => db<UserRow>('users').select('*').orderBy('id') as Promise<UserRow[]>,
 };

@@ -69,6 +69,10 @@ export class UserService {
     return { id, ...p };
   }
 
+  async count(): Promise<number> {
+    return usersRepo.count(this.deps.db);
+  }
+
   /** Checks a password and issues a short-lived token; repeated failures lock the account. */
   async signIn(username: string, password: string): Promise<{ token: string; expiresAt: string }> {
     const now = this.deps.clock();

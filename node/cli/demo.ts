@@ -54,8 +54,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const node = await startNode(loadConfig(file, { ...process.env, CREDIT_NODE_PORT: String(port) }));
   // Seed when the store is still empty (also after a first start that was interrupted while seeding).
-  const users = (await node.ctx.store.knex('users').count({ n: '*' }).first()) as { n: number | string } | undefined;
-  if (Number(users?.n ?? 0) === 0) say(`已载入 ${await seed(node.ctx)} 条生成的信用记录。`);
+  if ((await node.ctx.users.count()) === 0) say(`已载入 ${await seed(node.ctx)} 条生成的信用记录。`);
   say(`演示节点已启动：${node.url}`);
   say(`  健康检查：${node.url}/healthz`);
   say('  演示账户（POST /api/v1/auth/token）：');

@@ -6,10 +6,9 @@ export async function run(argv: string[]): Promise<number> {
   return withNode(String(values.config), async (ctx, config) => {
     const db = ctx.store.knex;
     const counts = await recordsRepo.counts(db);
-    const ev = (await db('events').count({ n: '*' }).first()) as { n: number | string } | undefined;
-    counts['events'] = Number(ev?.n ?? 0);
+    counts['events'] = await ctx.eventLog.count(db);
     const heads: Record<string, number> = {};
-    for (const h of (await db('heads').select('origin', 'seq')) as Array<{ origin: string; seq: number | string }>) heads[h.origin] = Number(h.seq);
+    for (const h of await ctx.eventLog.heads(db)) heads[h.origin] = h.seq;
     printResult({ id: config.id, role: config.role, region: config.region, counts, heads, peers: [] });
     return 0;
   });

@@ -87,6 +87,17 @@ export class EventLog {
     return row ? { origin: row.origin, seq: Number(row.seq), hash: row.hash, at: row.at, signature: row.signature } : undefined;
   }
 
+  /** Every origin's head as stored here, by origin. */
+  async heads(db: Knex | Knex.Transaction): Promise<Head[]> {
+    const rows = (await db('heads').select('origin', 'seq', 'hash', 'at', 'signature').orderBy('origin')) as Array<{ origin: string; seq: number | string; hash: string; at: string; signature: string | null }>;
+    return rows.map((h) => ({ origin: h.origin, seq: Number(h.seq), hash: h.hash, at: h.at, signature: h.signature }));
+  }
+
+  async count(db: Knex | Knex.Transaction): Promise<number> {
+    const row = (await db('events').count({ n: '*' }).first()) as { n: number | string } | undefined;
+    return Number(row?.n ?? 0);
+  }
+
   /**
    * Appends this node's events in the caller's transaction, continuing its chain, and re-signs the head once.
    * On PostgreSQL the head row is locked so concurrent writers queue instead of forking the chain.

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
-import type { Knex } from 'knex';
 import type { NodeTokenVerifier } from './node-auth.ts';
+import type { Knex } from 'knex';
+import type { EventLog } from './event-log.ts';
 import { asyncHandler } from '../http/async-handler.ts';
 import { NodeTokenInvalid } from '../errors.ts';
 
@@ -21,12 +22,11 @@ export function requireNode(verifier: NodeTokenVerifier): RequestHandler {
 }
 
 /** The exchange endpoints built so far: the receiver's heads, so a sender can resume after any failure. */
-export function exchangeRoutes(db: Knex, verifier: NodeTokenVerifier): Router {
+export function exchangeRoutes(db: Knex, eventLog: EventLog, verifier: NodeTokenVerifier): Router {
   const r = Router();
   r.use(requireNode(verifier));
   r.get('/heads', asyncHandler(async (_req, res) => {
-    const rows = (await db('heads').select('origin', 'seq', 'hash', 'at', 'signature').orderBy('origin')) as Array<{ origin: string; seq: number | string; hash: string; at: string; signature: string | null }>;
-    res.json({ heads: rows.map((h) => ({ origin: h.origin, seq: Number(h.seq), hash: h.hash, at: h.at, signature: h.signature })) });
+    res.json({ heads: await eventLog.heads(db) });
   }));
   return r;
 }

@@ -185,6 +185,19 @@ export class RecordService {
     return results;
   }
 
+  /**
+   * A subject by its lookup key (USCC, or the keyed hash of an ID number) with its records; natural persons'
+   * numbers only masked. The query feature builds reports on this instead of reading these tables itself.
+   */
+  async subjectWithRecords(key: string): Promise<{ subject: { type: string; code: string; name: string; region: string | null }; records: RecordView[] } | undefined> {
+    const db = this.deps.store.knex;
+    const subject = await recordsRepo.subjectByKey(db, key);
+    if (!subject) return undefined;
+    const code = subject.type === 'natural_person' ? (await recordsRepo.naturalPerson(db, subject.id))?.id_masked ?? '' : subject.key;
+    const rows = await recordsRepo.recordsOfSubject(db, subject.id);
+    return { subject: { type: subject.type, code, name: subject.name, region: subject.region }, records: rows.map(toView) };
+  }
+
   /** One record with its version history, as an officer sees it. */
   async get(id: string): Promise<RecordView & { history: Array<{ version: number; op: string; status: string; origin: string; at: string }> }> {
     const db = this.deps.store.knex;

@@ -129,7 +129,7 @@ for (const backend of backends()) {
       }
       const report = await import('../../node/query/subject-report.ts');
       const principal = { userId: 1, username: 'o', role: 'officer' as const, regions: [], sectors: [], sourceUnit: null };
-      const r = await report.subjectReport(store.knex, node.ctx.vault, id, principal);
+      const r = await report.subjectReport(node.ctx.records, node.ctx.vault, id, principal);
       expect(r.subject.code).to.equal(`${id.slice(0, 6)}********${id.slice(14)}`);
       expect(r.records).to.have.length(1);
       expect(JSON.stringify(r)).not.to.include(id);

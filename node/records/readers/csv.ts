@@ -3,13 +3,10 @@ import { parse, type CsvError } from 'csv-parse';
 import { ImportFileUnreadable } from '../../errors.ts';
 import {
   asUnreadable,
-  assertText,
   cleanHeaders,
   decodeSample,
-  detectEncoding,
   openTextStream,
-  readRange,
-  SAMPLE_BYTES,
+  sniffText,
 } from './text-stream.ts';
 import type { Encoding, OnBytes, TableSource } from './types.ts';
 
@@ -96,9 +93,7 @@ export async function openCsv(
   file: string,
   opts: { size: number; encoding?: Encoding | undefined; onBytes?: OnBytes | undefined },
 ): Promise<TableSource & { close(): void }> {
-  const sample = await readRange(file, 0, SAMPLE_BYTES);
-  assertText(sample, file, 'CSV');
-  const encoding = opts.encoding ?? detectEncoding(sample, sample.length >= opts.size);
+  const { sample, encoding } = await sniffText(file, opts.size, 'CSV', opts.encoding);
   const head = decodeSample(sample, encoding);
   // Old Mac exports end lines with a bare CR; everything else uses LF or CRLF, sometimes mixed in one file.
   const recordDelimiter = head.includes('\n') || !head.includes('\r') ? ['\r\n', '\n'] : ['\r'];

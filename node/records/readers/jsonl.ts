@@ -1,5 +1,5 @@
 import { ImportFileUnreadable } from '../../errors.ts';
-import { asUnreadable, assertText, detectEncoding, openTextStream, readRange, SAMPLE_BYTES } from './text-stream.ts';
+import { asUnreadable, openTextStream, sniffText } from './text-stream.ts';
 import type { Encoding, ObjectSource, OnBytes } from './types.ts';
 
 /** Longest line accepted, in characters: a file without line breaks must not end up in memory as one line. */
@@ -59,9 +59,7 @@ export async function openJsonl(
   file: string,
   opts: { size: number; encoding?: Encoding | undefined; onBytes?: OnBytes | undefined },
 ): Promise<ObjectSource & { close(): void }> {
-  const sample = await readRange(file, 0, SAMPLE_BYTES);
-  assertText(sample, file, 'JSONL');
-  const encoding = opts.encoding ?? detectEncoding(sample, sample.length >= opts.size);
+  const { sample, encoding } = await sniffText(file, opts.size, 'JSONL', opts.encoding);
   const text = openTextStream(file, { size: opts.size, encoding, onBytes: opts.onBytes });
   const lines = splitLines(text, file);
   const close = (): void => {

@@ -119,6 +119,13 @@ function utf8Decoder(file: string): Transform {
  * The file as a stream of decoded string chunks (BOM removed), read with backpressure: nothing is read ahead of
  * what the consumer takes beyond the streams' small buffers. Destroying the returned stream closes the file.
  */
+/** Reads the head of a text file, refuses binary content, and settles its encoding (the option wins). */
+export async function sniffText(file: string, size: number, formatName: string, encoding?: Encoding): Promise<{ sample: Buffer; encoding: Encoding }> {
+  const sample = await readRange(file, 0, SAMPLE_BYTES);
+  assertText(sample, file, formatName);
+  return { sample, encoding: encoding ?? detectEncoding(sample, sample.length >= size) };
+}
+
 export function openTextStream(
   file: string,
   opts: { size: number; encoding: Encoding; onBytes?: OnBytes | undefined },

@@ -13,21 +13,17 @@ export async function up(knex: Knex): Promise<void> {
     t.string('updated_at', 30).notNullable();
     // Name search gets its own full-text index with the query feature; no plain name index to maintain here.
   });
-  await knex.schema.createTable('legal_persons', (t) => {
+  // Enterprises and non-enterprise legal persons share their columns; they stay two databases.
+  const organisation = (t: Knex.CreateTableBuilder) => {
     t.integer('subject_id').primary().references('id').inTable('subjects').onDelete('CASCADE');
     // Unique through subjects.key; a second index on it would only slow every insert.
     t.string('uscc', 18).notNullable();
     t.string('name', 200).notNullable();
     t.string('org_category', 2).notNullable();
     t.string('region', 6);
-  });
-  await knex.schema.createTable('non_enterprises', (t) => {
-    t.integer('subject_id').primary().references('id').inTable('subjects').onDelete('CASCADE');
-    t.string('uscc', 18).notNullable();
-    t.string('name', 200).notNullable();
-    t.string('org_category', 2).notNullable();
-    t.string('region', 6);
-  });
+  };
+  await knex.schema.createTable('legal_persons', organisation);
+  await knex.schema.createTable('non_enterprises', organisation);
   await knex.schema.createTable('natural_persons', (t) => {
     t.integer('subject_id').primary().references('id').inTable('subjects').onDelete('CASCADE');
     t.string('id_hash', 64).notNullable();
