@@ -34,6 +34,9 @@ export type RecordWithBody = RecordRow & { body: string };
 const WITH_BODY = ['records.*', 'events.body'];
 const joinEvent = (q: Knex.QueryBuilder) => q.join('events', function on() { this.on('events.origin', '=', 'records.origin').andOn('events.seq', '=', 'records.seq'); });
 
+/** What superseding a record needs of its current row. */
+export type CurrentRow = Pick<RecordRow, 'id' | 'version' | 'body_hash' | 'status' | 'origin' | 'seq' | 'created_at' | 'updated_at' | 'source_unit_code' | 'category' | 'external_id'>;
+
 export interface SubjectRow { id: number; type: string; key: string; name: string; region: string | null; created_at: string; updated_at: string }
 
 export type RecordKey = [string, string, string];
@@ -57,6 +60,14 @@ export const recordsRepo = {
       const rows = await selectByKeys<RecordRow>(db, 'records', ['id', 'version', 'body_hash', 'status', 'created_at', 'updated_at', 'subject_id', 'origin', 'seq', 'external_id'], 'external_id', [...new Set(ids)], { source_unit_code: unit, category });
       for (const r of rows) found.set(keyString([unit, category, r.external_id]), r);
     }
+    return found;
+  },
+
+  /** Current rows by record id, with their identity key (for records received from other nodes). */
+  async byIds(db: Knex | Knex.Transaction, ids: string[]): Promise<Map<string, CurrentRow>> {
+    const found = new Map<string, CurrentRow>();
+    const columns = ['id', 'version', 'body_hash', 'status', 'origin', 'seq', 'created_at', 'updated_at', 'source_unit_code', 'category', 'external_id'];
+    for (const r of await selectByKeys<CurrentRow>(db, 'records', columns, 'id', [...new Set(ids)])) found.set(r.id, { ...r, seq: Number(r.seq) });
     return found;
   },
 

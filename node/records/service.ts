@@ -1,11 +1,13 @@
 import { newRecordId } from './record-id.ts';
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import { canonicalizeWith } from '../exchange/canonical-json.ts';
 import type { EventInput, EventLog, NodeEvent } from '../exchange/event-log.ts';
 import { Forbidden, NotFound } from '../errors.ts';
 import type { Principal } from '../access/roles.ts';
 import type { Store } from '../store/connection.ts';
 import { prepareRecord, type ValidateDeps } from './validate.ts';
+import { applyRecordEvents, type RemoteApplyResult, type RemoteRecordEvent } from './remote.ts';
 import { keyString, recordsRepo, type RecordKey, type RecordRow, type VersionRow } from './repo.ts';
 import type { IngestResult, PreparedRecord, RecordStatus, RecordView, FieldProblem } from './types.ts';
 
@@ -13,6 +15,8 @@ export interface RecordServiceDeps extends ValidateDeps {
   store: Store;
   eventLog: EventLog;
   nodeId: string;
+  /** Warnings about events received from other nodes that could not be projected. */
+  log?: Logger;
 }
 
 /** What a record's stored body holds; the same object travels in its events. */
@@ -26,6 +30,8 @@ function storedBody(p: PreparedRecord, id: string, version: number, status: Reco
   } else {
     subjectOut['code'] = subject.code;
   }
+  // Parents route record events down by the subject's region (exchange/routing.ts).
+  if (subject.region) subjectOut['region'] = subject.region;
   const body: Record<string, unknown> = {
     id,
     version,
@@ -183,6 +189,14 @@ export class RecordService {
     }
     await recordsRepo.insertVersions(trx, superseded.map((v) => v.row));
     return results;
+  }
+
+  /**
+   * Projects record events of other origins, already stored in the event log by the exchange, into `records`
+   * and the subject tables, in the caller's transaction. Throws on a body that is not a record body.
+   */
+  applyRemote(trx: Knex.Transaction, events: RemoteRecordEvent[]): Promise<RemoteApplyResult> {
+    return applyRecordEvents(trx, events, this.deps.log);
   }
 
   /**
