@@ -23,6 +23,9 @@ import { createLogger } from './log.ts';
 import { DirectoryService } from './exchange/directory.ts';
 import { NodeTokenVerifier } from './exchange/node-auth.ts';
 import { exchangeRoutes } from './exchange/routes.ts';
+import { ExchangeService } from './exchange/service.ts';
+import { SyncClient } from './exchange/sync.ts';
+import { SyncScheduler } from './exchange/scheduler.ts';
 
 /** Everything a running node (or a CLI command) works with, built once from a validated Config. */
 export interface NodeContext {
@@ -40,10 +43,18 @@ export interface NodeContext {
   users: UserService;
   directory: DirectoryService;
   nodeTokens: NodeTokenVerifier;
+  exchange: ExchangeService;
+  /** Sync with the parent (throws a clear error on a node without one). */
+  sync: SyncClient;
   close(): Promise<void>;
 }
 
-export interface OpenOptions { clock?: Clock; log?: Logger }
+export interface OpenOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Sync with the parent on the config's schedules and after local changes (default: when a parent is configured). */
+  schedule?: boolean;
+}
 
 export async function openNode(config: Config, opts: OpenOptions = {}): Promise<NodeContext> {
   const log = opts.log ?? createLogger(config.id, config.log.level);
@@ -63,9 +74,14 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   const eventLog = new EventLog({ origin: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
   const records = new RecordService({ store, clock, registry, vault, eventLog, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes) });
   const users = new UserService({ db: store.knex, clock, tokenSecret, tokenTtlSeconds: config.auth.tokenTtlSeconds, nodeId: config.id });
-  const directory = new DirectoryService({ db: store.knex, clock, eventLog, self: { id: config.id, role: config.role } });
-  const nodeTokens = new NodeTokenVerifier({ selfId: config.id, clock, publicKeyOf: (id) => directory.publicKeyOf(id) });
-  return { config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, close: () => store.close() };
+  const directory = new DirectoryService({
+    db: store.knex, clock, eventLog,
+    self: { id: config.id, role: config.role, name: config.name, region: config.region, sector: config.sector ?? null, parent: config.parentId, publicKeyPem: keys.publicKeyPem, privateKey: keys.privateKey },
+  });
+  const nodeTokens = new NodeTokenVerifier({ selfId: config.id, clock, clockSkewSeconds: config.exchange.clockSkewSeconds, lookup: (id) => directory.lookup(id) });
+  const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey });
+  const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey });
+  return { config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, close: () => store.close() };
 }
 
 export function createApp(ctx: NodeContext): Express {
@@ -76,8 +92,9 @@ export function createApp(ctx: NodeContext): Express {
       ['/api/v1/auth', authRoutes(ctx.users)],
       ['/api/v1/records', recordRoutes(ctx.records, ctx.users)],
       ['/api/v1/subjects', subjectRoutes(ctx.records, ctx.vault, ctx.users)],
-      ['/exchange/v1', exchangeRoutes(ctx.store.knex, ctx.eventLog, ctx.nodeTokens)],
+      ['/exchange/v1', exchangeRoutes({ db: ctx.store.knex, eventLog: ctx.eventLog, verifier: ctx.nodeTokens, directory: ctx.directory, exchange: ctx.exchange, maxBatchBytes: ctx.config.exchange.maxBatchBytes })],
     ],
+    ownBodies: ['/exchange/'],
   });
 }
 
@@ -95,6 +112,12 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
   ctx.log.info({ url }, 'node listening');
+  let scheduler: SyncScheduler | undefined;
+  if ((opts.schedule ?? true) && config.parentUrl) {
+    scheduler = new SyncScheduler(ctx.sync, config, ctx.log);
+    ctx.eventLog.onChange(() => scheduler?.schedulePush());
+    scheduler.start();
+  }
   let stopped = false;
   return {
     ctx,
@@ -103,6 +126,7 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
     async stop() {
       if (stopped) return;
       stopped = true;
+      await scheduler?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await ctx.close();

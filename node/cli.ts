@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   verify: () => import('./cli/verify.ts'),
   demo: () => import('./cli/demo.ts'),
   nodes: () => import('./cli/nodes.ts'),
+  sync: () => import('./cli/sync.ts'),
 };
 
 const USAGE = `用法：credit-node <命令> [选项]
@@ -29,6 +30,7 @@ const USAGE = `用法：credit-node <命令> [选项]
   status      节点状态
   verify      校验事件哈希链
   nodes       登记、列出或撤销下级节点（add / list / revoke）
+  sync        立即与上级节点同步一轮（--up / --down）
   demo        启动演示节点（含生成数据）
 
 每个命令都接受 --config <文件>（默认 ./credit-node.json）。`;

@@ -53,6 +53,16 @@ export const UsageError = define('USAGE', 2, '命令用法错误');
 export const NodeTokenInvalid = define('NODE_TOKEN_INVALID', 401, '节点凭证无效或已过期');
 export const NodeTokenReplayed = define('NODE_TOKEN_REPLAYED', 401, '节点凭证已被使用过（疑似重放）');
 export const NodeUnknown = define('NODE_UNKNOWN', 403, '未登记的节点');
+export const NodeRevoked = define('NODE_REVOKED', 403, '节点已被撤销');
+export const NotAChild = define('NOT_A_CHILD', 403, '调用方不是本节点的下级节点');
+export const OriginNotAllowed = define('ORIGIN_NOT_ALLOWED', 403, '批次含有调用方无权转发的来源节点事件');
+export const EventTampered = define('EVENT_TAMPERED', 422, '事件内容与哈希链不一致（疑似被篡改）');
+export const HeadSignatureInvalid = define('HEAD_SIGNATURE_INVALID', 422, '链头签名无效');
+export const BatchInvalid = define('BATCH_INVALID', 400, '交换批次格式错误');
+export const SyncGap = define('SYNC_GAP', 409, '事件序号不连续，请从期望的序号重发');
+export const BatchTooLarge = define('BATCH_TOO_LARGE', 413, '交换批次超过上限，请减半后重发');
+export const PeerUnreachable = define('PEER_UNREACHABLE', 503, '无法连接上级节点');
+export const PeerRefused = define('PEER_REFUSED', 502, '上级节点拒绝了请求');
 
 /**
  * By shape as well as by class: a module loaded twice (a lazily imported reader under a loader, a worker) has

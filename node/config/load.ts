@@ -4,12 +4,47 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ConfigInvalid } from '../errors.ts';
 import { projectRoot } from '../paths.ts';
-import type { Config } from './types.ts';
+import type { Config, ExchangeConfig, InterestRule, NodeRole } from './types.ts';
 
 export const DEFAULT_SCHEDULES: Record<string, string> = {
   syncUp: '*/5 * * * *',
   syncDown: '*/5 * * * *',
 };
+
+const LISTS = ['serious_dishonesty_list', 'honor'];
+
+export const DEFAULT_INTEREST: Record<NodeRole, InterestRule> = {
+  national: { records: 'all', sectorRecords: false, categories: [], tickets: true, directory: true },
+  province: { records: 'none', sectorRecords: false, categories: [], tickets: true, directory: true },
+  city: { records: 'region', sectorRecords: false, categories: LISTS, tickets: true, directory: true },
+  industry: { records: 'none', sectorRecords: true, categories: LISTS, tickets: true, directory: true },
+};
+
+export const DEFAULT_EXCHANGE: Omit<ExchangeConfig, 'interest'> = {
+  maxBatchEvents: 2000,
+  maxBatchBytes: 16 * 1024 * 1024,
+  pushDelayMs: 2000,
+  requestTimeoutMs: 60_000,
+  retry: { attempts: 5, baseDelayMs: 500, maxDelayMs: 60_000 },
+  downScanLimit: 50_000,
+  clockSkewSeconds: 300,
+};
+
+function resolveExchange(raw: Partial<ExchangeConfig> | undefined): ExchangeConfig {
+  const r = raw ?? {};
+  const interest = {} as Record<NodeRole, InterestRule>;
+  for (const role of Object.keys(DEFAULT_INTEREST) as NodeRole[]) interest[role] = { ...DEFAULT_INTEREST[role], ...(r.interest?.[role] ?? {}) };
+  return {
+    maxBatchEvents: r.maxBatchEvents ?? DEFAULT_EXCHANGE.maxBatchEvents,
+    maxBatchBytes: r.maxBatchBytes ?? DEFAULT_EXCHANGE.maxBatchBytes,
+    pushDelayMs: r.pushDelayMs ?? DEFAULT_EXCHANGE.pushDelayMs,
+    requestTimeoutMs: r.requestTimeoutMs ?? DEFAULT_EXCHANGE.requestTimeoutMs,
+    retry: { ...DEFAULT_EXCHANGE.retry, ...(r.retry ?? {}) },
+    downScanLimit: r.downScanLimit ?? DEFAULT_EXCHANGE.downScanLimit,
+    clockSkewSeconds: r.clockSkewSeconds ?? DEFAULT_EXCHANGE.clockSkewSeconds,
+    interest,
+  };
+}
 
 type Problem = { path: string; message: string };
 
@@ -74,7 +109,9 @@ export function resolveConfig(raw: Record<string, unknown>, baseDir: string): Co
       publicKey: abs(r.keys['publicKey'] ?? ''),
       dataKey: r.keys['dataKey'] ? abs(r.keys['dataKey']) : path.join(keysDir, 'data.key'),
       tokenSecret: r.keys['tokenSecret'] ? abs(r.keys['tokenSecret']) : path.join(keysDir, 'token.secret'),
+      parentPublicKey: r.keys['parentPublicKey'] ? abs(r.keys['parentPublicKey']) : path.join(keysDir, 'parent.pub'),
     },
+    exchange: resolveExchange(r.exchange),
     schedules: { ...DEFAULT_SCHEDULES, ...(r.schedules ?? {}) },
     identifiers: { legacyCodes: r.identifiers?.legacyCodes ?? [] },
     auth: { tokenTtlSeconds: r.auth?.tokenTtlSeconds ?? 3600 },

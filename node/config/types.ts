@@ -29,7 +29,8 @@ export interface Config {
   listen: { host: string; port: number; publicUrl?: string };
   dataDir: string;
   store: StoreConfig;
-  keys: { privateKey: string; publicKey: string; dataKey: string; tokenSecret: string };
+  keys: { privateKey: string; publicKey: string; dataKey: string; tokenSecret: string; parentPublicKey: string };
+  exchange: ExchangeConfig;
   schedules: Record<string, string>;
   identifiers: { legacyCodes: string[] };
   auth: { tokenTtlSeconds: number };
@@ -37,4 +38,27 @@ export interface Config {
   log: { level: string };
   /** Where the config was read from (absolute), if from a file. */
   configFile?: string;
+}
+
+/** What a parent sends down to a child of one role (DESIGN.md §4, down). */
+export interface InterestRule {
+  /** Records of other origins: about subjects registered in the child's region, all of them, or none. */
+  records: 'region' | 'all' | 'none';
+  /** Records from nodes of the child's own sector wherever they are. */
+  sectorRecords: boolean;
+  /** Categories every child of the role receives whatever the region (province-wide lists, honours). */
+  categories: string[];
+  tickets: boolean;
+  directory: boolean;
+}
+
+export interface ExchangeConfig {
+  maxBatchEvents: number;
+  maxBatchBytes: number;
+  pushDelayMs: number;
+  requestTimeoutMs: number;
+  retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
+  downScanLimit: number;
+  clockSkewSeconds: number;
+  interest: Record<NodeRole, InterestRule>;
 }

@@ -3,7 +3,8 @@ import type { Knex } from 'knex';
 import type { EventLog } from './event-log.ts';
 import { fingerprintOf } from './keys.ts';
 import type { Clock } from '../clock.ts';
-import { BadRequest, Conflict, NotFound } from '../errors.ts';
+import { BadRequest, Conflict, NotFound, HeadSignatureInvalid } from '../errors.ts';
+import { signCompact, verifyCompact } from './jws.ts';
 
 export type DirectoryStatus = 'active' | 'revoked';
 
@@ -31,14 +32,36 @@ const toEntry = (r: Row): DirectoryEntry => ({
 
 const CHILD_ROLES: Record<string, string[]> = { national: ['province'], province: ['city', 'industry'], city: ['industry'], industry: [] };
 
-export interface DirectoryDeps { db: Knex; clock: Clock; eventLog: EventLog; self: { id: string; role: string } }
+export interface DirectorySelf { id: string; role: string; name: string; region: string; sector: string | null; parent: string | null; publicKeyPem: string; privateKey: KeyObject }
+
+export interface DirectoryDeps { db: Knex; clock: Clock; eventLog: EventLog; self: DirectorySelf }
+
+/** The signed list a node serves at GET /exchange/v1/directory. */
+export interface DirectoryDocument { issuer: string; issuedAt: string; entries: DirectoryEntry[] }
+
+const fromEntry = (e: DirectoryEntry): Row => ({
+  id: e.id, role: e.role, name: e.name, region: e.region, sector: e.sector, parent: e.parent,
+  public_key: e.publicKey, fingerprint: e.fingerprint, status: e.status, updated_at: e.updatedAt,
+});
+
+function isEntry(v: unknown): v is DirectoryEntry {
+  const e = v as Record<string, unknown> | null;
+  return !!e && typeof e['id'] === 'string' && typeof e['role'] === 'string' && typeof e['publicKey'] === 'string'
+    && (e['status'] === 'active' || e['status'] === 'revoked') && typeof e['updatedAt'] === 'string' && typeof e['region'] === 'string';
+}
 
 /**
  * Enrollment of children by this node's operator. Every change is a `directory` event of this node, appended in
  * the same transaction, so it travels up with the node's chain.
  */
 export class DirectoryService {
+  private readonly cache = new Map<string, { key: KeyObject; status: DirectoryStatus } | null>();
+
   constructor(private readonly deps: DirectoryDeps) {}
+
+  private get db(): Knex {
+    return this.deps.db;
+  }
 
   async enroll(e: Enrollment): Promise<DirectoryEntry> {
     const problems: Array<{ path: string; message: string }> = [];
@@ -59,7 +82,8 @@ export class DirectoryService {
       id: e.id, role: e.role, name: e.name ?? e.id, region: e.region, sector: e.sector ?? null, parent: this.deps.self.id,
       public_key: key.export({ type: 'spki', format: 'pem' }).toString(), fingerprint: fingerprintOf(key), status: 'active', updated_at: this.deps.clock().toISOString(),
     };
-    return this.deps.db.transaction(async (trx) => {
+    this.cache.clear();
+    return this.db.transaction(async (trx) => {
       const existing = (await trx('directory').where({ id: e.id }).first()) as Row | undefined;
       if (existing?.status === 'active') throw new Conflict(`节点 ${e.id} 已登记`);
       if (existing) await trx('directory').where({ id: e.id }).update(row);
@@ -71,9 +95,11 @@ export class DirectoryService {
   }
 
   async revoke(id: string): Promise<DirectoryEntry> {
-    return this.deps.db.transaction(async (trx) => {
+    this.cache.clear();
+    return this.db.transaction(async (trx) => {
       const existing = (await trx('directory').where({ id }).first()) as Row | undefined;
       if (!existing) throw new NotFound(`目录中没有节点 ${id}`);
+      if (existing.parent !== this.deps.self.id && this.deps.self.parent !== null) throw new BadRequest(`节点 ${id} 不是本节点登记的下级节点，只能由其上级或省级节点撤销`);
       const row = { ...existing, status: 'revoked', updated_at: this.deps.clock().toISOString() };
       await trx('directory').where({ id }).update({ status: row.status, updated_at: row.updated_at });
       const entry = toEntry(row);
@@ -83,12 +109,103 @@ export class DirectoryService {
   }
 
   async list(): Promise<DirectoryEntry[]> {
-    return ((await this.deps.db('directory').select('*').orderBy('id')) as Row[]).map(toEntry);
+    return ((await this.db('directory').select('*').orderBy('id')) as Row[]).map(toEntry);
+  }
+
+  /** The key and status of a node known here (self included); undefined for unknown nodes. */
+  async lookup(id: string, db: Knex | Knex.Transaction = this.db): Promise<{ key: KeyObject; status: DirectoryStatus } | undefined> {
+    if (id === this.deps.self.id) return { key: createPublicKey(this.deps.self.publicKeyPem), status: 'active' };
+    const hit = this.cache.get(id);
+    if (hit !== undefined) return hit ?? undefined;
+    const row = (await db('directory').where({ id }).first()) as Row | undefined;
+    const found = row ? { key: createPublicKey(row.public_key), status: row.status as DirectoryStatus } : null;
+    // Only committed state is cached: a transaction's view may still roll back.
+    if (db === this.db) this.cache.set(id, found);
+    return found ?? undefined;
   }
 
   /** The key of an active node, for verifying its tokens and signed heads; revoked and unknown nodes have none. */
   async publicKeyOf(id: string): Promise<KeyObject | undefined> {
-    const row = (await this.deps.db('directory').where({ id, status: 'active' }).first()) as Row | undefined;
-    return row ? createPublicKey(row.public_key) : undefined;
+    const found = await this.lookup(id);
+    return found?.status === 'active' ? found.key : undefined;
+  }
+
+  async entry(id: string, db: Knex | Knex.Transaction = this.db): Promise<DirectoryEntry | undefined> {
+    const row = (await db('directory').where({ id }).first()) as Row | undefined;
+    return row ? toEntry(row) : undefined;
+  }
+
+  /** This node's own entry, as it appears in the directory it serves. */
+  selfEntry(): DirectoryEntry {
+    const s = this.deps.self;
+    const key = createPublicKey(s.publicKeyPem);
+    return { id: s.id, role: s.role, name: s.name, region: s.region, sector: s.sector, parent: s.parent, publicKey: key.export({ type: 'spki', format: 'pem' }).toString(), fingerprint: fingerprintOf(key), status: 'active', updatedAt: '1970-01-01T00:00:00.000Z' };
+  }
+
+  /** The node and every node below it, as far as this directory knows (enrollments travel up, so the hub knows all). */
+  async subtreeOf(id: string, db: Knex | Knex.Transaction = this.db): Promise<Set<string>> {
+    const rows = (await db('directory').select('id', 'parent')) as Array<{ id: string; parent: string | null }>;
+    const children = new Map<string, string[]>();
+    for (const r of rows) {
+      if (!r.parent) continue;
+      let list = children.get(r.parent);
+      if (!list) children.set(r.parent, (list = []));
+      list.push(r.id);
+    }
+    const out = new Set<string>([id]);
+    const queue = [id];
+    while (queue.length) for (const c of children.get(queue.shift() as string) ?? []) if (!out.has(c)) { out.add(c); queue.push(c); }
+    return out;
+  }
+
+  /** The directory this node knows, with itself, signed with its node key (GET /exchange/v1/directory). */
+  async signed(): Promise<string> {
+    const entries = [this.selfEntry(), ...(await this.list()).filter((e) => e.id !== this.deps.self.id)];
+    const doc: DirectoryDocument = { issuer: this.deps.self.id, issuedAt: this.deps.clock().toISOString(), entries };
+    return signCompact(doc, this.deps.self.privateKey, this.deps.self.id);
+  }
+
+  /**
+   * Merges the directory the parent served, after checking its signature with the parent's pinned key.
+   * Newer entries win; nothing is deleted (an enrollment made here that the parent has not seen yet stays).
+   */
+  async refreshFrom(jws: string, parentId: string, parentKey: KeyObject): Promise<{ updated: number }> {
+    const doc = verifyCompact(jws, parentKey) as DirectoryDocument | undefined;
+    if (!doc || doc.issuer !== parentId || !Array.isArray(doc.entries)) throw new HeadSignatureInvalid(`上级节点 ${parentId} 的节点目录签名无效`);
+    const updated = await this.db.transaction((trx) => this.merge(trx, doc.entries.filter(isEntry).filter((e) => e.id !== this.deps.self.id)));
+    if (updated) this.cache.clear();
+    return { updated };
+  }
+
+  /**
+   * Applies `directory` events received from another origin: an origin may only enroll or revoke its own
+   * children (entry.parent = origin), except the province hub and national node, whose word is final.
+   */
+  async applyEvents(trx: Knex.Transaction, events: Array<{ origin: string; seq: number; body: unknown }>): Promise<{ applied: number; refused: Array<{ origin: string; seq: number; id: string }> }> {
+    const ok: DirectoryEntry[] = [];
+    const refused: Array<{ origin: string; seq: number; id: string }> = [];
+    for (const ev of events) {
+      if (!isEntry(ev.body)) { refused.push({ origin: ev.origin, seq: ev.seq, id: '?' }); continue; }
+      const originEntry = await this.entry(ev.origin, trx);
+      const authority = originEntry && (originEntry.role === 'province' || originEntry.role === 'national');
+      if (ev.body.parent !== ev.origin && !authority) { refused.push({ origin: ev.origin, seq: ev.seq, id: ev.body.id }); continue; }
+      if (ev.body.id === this.deps.self.id) continue;
+      ok.push(ev.body);
+    }
+    const applied = await this.merge(trx, ok);
+    if (applied) this.cache.clear();
+    return { applied, refused };
+  }
+
+  private async merge(trx: Knex.Transaction, entries: DirectoryEntry[]): Promise<number> {
+    let n = 0;
+    for (const e of entries) {
+      const existing = (await trx('directory').where({ id: e.id }).first()) as Row | undefined;
+      if (existing && existing.updated_at >= e.updatedAt) continue;
+      if (existing) await trx('directory').where({ id: e.id }).update(fromEntry(e));
+      else await trx('directory').insert(fromEntry(e));
+      n += 1;
+    }
+    return n;
   }
 }

@@ -2,6 +2,11 @@ import type { Knex } from 'knex';
 import { canonicalize, sha256Hex } from './canonical-json.ts';
 import { insertMany } from '../store/bulk.ts';
 import type { Clock } from '../clock.ts';
+import { routingOf } from './routing.ts';
+import type { KeyObject } from 'node:crypto';
+import { verifyCompact } from './jws.ts';
+
+export interface SignedHeadPayload { origin: string; seq: number; hash: string; at: string }
 
 export type EventKind = 'record' | 'ticket' | 'directory';
 
@@ -27,6 +32,21 @@ export interface NodeEvent {
 }
 
 export interface StoredEvent extends NodeEvent { pos: number }
+
+/** A stored event as it goes on the wire: its body kept as the canonical text it was hashed over. */
+export interface RawEvent { pos: number; origin: string; seq: number; kind: EventKind; entityId: string; op: string; bodyText: string; at: string; prevHash: string; hash: string }
+
+/** A head the origin signed: { origin, seq, hash, at } and its compact JWS. Every chain has one at least every CHECKPOINT_EVERY events. */
+export interface SignedHead { origin: string; seq: number; hash: string; at: string; signature: string }
+
+/**
+ * The origin signs its head after every append and, inside a large append, every this many events, so a
+ * batch can always end at a signed event whatever its size limit.
+ */
+export const CHECKPOINT_EVERY = 256;
+
+/** Serialises writers of `events` on PostgreSQL so positions commit in order and down cursors never skip one. */
+const EVENTS_LOCK = 730_100_001;
 
 export interface Head { origin: string; seq: number; hash: string; at: string; signature: string | null }
 
@@ -56,6 +76,41 @@ interface EventRow {
   hash: string;
 }
 
+function rawFromRow(r: EventRow): RawEvent {
+  return { pos: Number(r.pos), origin: r.origin, seq: Number(r.seq), kind: r.kind as EventKind, entityId: r.entity_id, op: r.op, bodyText: r.body, at: r.at, prevHash: r.prev_hash, hash: r.hash };
+}
+
+/** An event as JSON text for the wire, the stored canonical body spliced in without parsing it. */
+export function wireEventText(e: RawEvent): string {
+  return `{"origin":${JSON.stringify(e.origin)},"seq":${e.seq},"kind":${JSON.stringify(e.kind)},"entityId":${JSON.stringify(e.entityId)},"op":${JSON.stringify(e.op)},"body":${e.bodyText},"at":${JSON.stringify(e.at)},"prevHash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}`;
+}
+
+/** An event received from another node, with its body as canonical text (checked against its hash). */
+export interface ReceivedEvent extends NodeEvent { bodyText: string }
+
+async function lockEvents(trx: Knex.Transaction): Promise<void> {
+  if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?)', [EVENTS_LOCK]);
+}
+
+function eventRow(e: ReceivedEvent, storedAt: string): Record<string, unknown> {
+  const route = routingOf(e.kind, e.body);
+  return { origin: e.origin, seq: e.seq, kind: e.kind, entity_id: e.entityId, op: e.op, body: e.bodyText, at: e.at, prev_hash: e.prevHash, hash: e.hash, stored_at: storedAt, region: route.region, category: route.category, target: route.target };
+}
+
+/** Conditions a parent puts on the events it sends a child (DESIGN.md §4, down). */
+export interface DownFilter {
+  /** Origins never sent: the child and its subtree. */
+  excludeOrigins: string[];
+  directory: boolean;
+  /** Tickets addressed to one of these nodes. */
+  ticketTargets: string[];
+  /** Records: all of them, or those matching any of the following. */
+  allRecords: boolean;
+  regionPrefix: string | null;
+  categories: string[];
+  origins: string[];
+}
+
 function fromRow(r: EventRow): StoredEvent {
   return {
     pos: Number(r.pos),
@@ -80,7 +135,19 @@ export interface EventLogDeps {
 
 /** The only writer of `events` and `heads` (DESIGN.md §2: exchange/ owns the event log). */
 export class EventLog {
+  private readonly listeners = new Set<() => void>();
+
   constructor(private readonly deps: EventLogDeps) {}
+
+  /** Called whenever events are stored (own or received), e.g. to schedule a push up; returns an unsubscribe. */
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private changed(): void {
+    for (const fn of this.listeners) fn();
+  }
 
   async head(db: Knex | Knex.Transaction, origin: string = this.deps.origin): Promise<Head | undefined> {
     const row = (await db('heads').where({ origin }).first()) as { origin: string; seq: number | string; hash: string; at: string; signature: string | null } | undefined;
@@ -105,6 +172,7 @@ export class EventLog {
   async append(trx: Knex.Transaction, inputs: EventInput[]): Promise<NodeEvent[]> {
     if (inputs.length === 0) return [];
     const origin = this.deps.origin;
+    await lockEvents(trx);
     let q = trx('heads').where({ origin });
     if (trx.client.config.client === 'pg') q = q.forUpdate();
     const headRow = (await q.first()) as { seq: number | string; hash: string } | undefined;
@@ -113,20 +181,30 @@ export class EventLog {
     const at = this.deps.clock().toISOString();
     const events: NodeEvent[] = [];
     const rows: Array<Record<string, unknown>> = [];
-    for (const input of inputs) {
+    const checkpoints: SignedHead[] = [];
+    const sign = this.deps.signHead;
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i] as EventInput;
       seq += 1;
       const bodyText = input.bodyCanonical ?? canonicalize(input.body);
       const partial = { origin, seq, kind: input.kind, entityId: input.entityId, op: input.op, body: input.body, at, prevHash };
       const hash = eventHash(partial, bodyText);
-      events.push({ ...partial, hash });
-      rows.push({ origin, seq, kind: input.kind, entity_id: input.entityId, op: input.op, body: bodyText, at, prev_hash: prevHash, hash, stored_at: at });
+      const event = { ...partial, hash };
+      events.push(event);
+      rows.push(eventRow({ ...event, bodyText }, at));
       prevHash = hash;
+      if (sign && (seq % CHECKPOINT_EVERY === 0 || i === inputs.length - 1)) {
+        const h = { origin, seq, hash, at };
+        checkpoints.push({ ...h, signature: sign(h) });
+      }
     }
     await insertMany(trx, 'events', rows);
+    await insertMany(trx, 'signed_heads', checkpoints as unknown as Array<Record<string, unknown>>);
     const head = { origin, seq, hash: prevHash, at };
-    const signature = this.deps.signHead ? this.deps.signHead(head) : null;
+    const signature = checkpoints.at(-1)?.signature ?? null;
     if (headRow) await trx('heads').where({ origin }).update({ seq, hash: prevHash, at, signature });
     else await trx('heads').insert({ ...head, signature });
+    this.changed();
     return events;
   }
 
@@ -137,15 +215,179 @@ export class EventLog {
   }
 
   /**
-   * Walks every origin's chain in seq order, page by page (memory stays flat), checking seq continuity,
-   * prevHash links, each hash and the stored head. Reports the first broken link.
+   * Every signed checkpoint of a chain (and its head) must be signed by the origin's key and name the hash
+   * stored at its seq.
    */
-  async verify(db: Knex): Promise<{ ok: boolean; origins: Record<string, number>; broken?: { origin: string; seq: number; reason: string } }> {
-    const heads = (await db('heads').select('origin', 'seq', 'hash')) as Array<{ origin: string; seq: number | string; hash: string }>;
+  private async verifySignatures(db: Knex, origin: string, key: KeyObject | undefined, headSignature: string | null | undefined): Promise<{ origin: string; seq: number; reason: string } | undefined> {
+    if (!key) return { origin, seq: 0, reason: '目录中没有该来源节点的公钥，无法核验签名' };
+    const check = (jws: string): SignedHeadPayload | undefined => verifyCompact(jws, key) as SignedHeadPayload | undefined;
+    let after = 0;
+    for (;;) {
+      const page = await this.checkpoints(db, origin, after, Number.MAX_SAFE_INTEGER, 5000);
+      if (page.length === 0) break;
+      const hashes = await this.hashesOf(db, origin, (page[0] as SignedHead).seq, (page.at(-1) as SignedHead).seq);
+      for (const c of page) {
+        const p = check(c.signature);
+        if (!p || p.origin !== origin || p.seq !== c.seq || p.hash !== c.hash) return { origin, seq: c.seq, reason: '检查点签名无效' };
+        if (hashes.get(c.seq) !== c.hash) return { origin, seq: c.seq, reason: '检查点签名与该序号事件的哈希不一致' };
+        after = c.seq;
+      }
+    }
+    if (headSignature) {
+      const p = check(headSignature);
+      const head = await this.head(db, origin);
+      if (!p || !head || p.seq !== head.seq || p.hash !== head.hash) return { origin, seq: head?.seq ?? 0, reason: '链头签名无效' };
+    }
+    return undefined;
+  }
+
+  /** Events of one origin with after < seq <= upto, bodies as stored text, for a batch. */
+  async rawEventsOf(db: Knex | Knex.Transaction, origin: string, after: number, upto: number): Promise<RawEvent[]> {
+    const rows = (await db('events').select('pos', 'origin', 'seq', 'kind', 'entity_id', 'op', 'body', 'at', 'prev_hash', 'hash')
+      .where({ origin }).andWhere('seq', '>', after).andWhere('seq', '<=', upto).orderBy('seq')) as EventRow[];
+    return rows.map(rawFromRow);
+  }
+
+  /** The hash stored at each seq of one origin in [from, to]. */
+  async hashesOf(db: Knex | Knex.Transaction, origin: string, from: number, to: number): Promise<Map<number, string>> {
+    const rows = (await db('events').select('seq', 'hash').where({ origin }).andWhere('seq', '>=', from).andWhere('seq', '<=', to)) as Array<{ seq: number | string; hash: string }>;
+    return new Map(rows.map((r) => [Number(r.seq), r.hash]));
+  }
+
+  /** Signed checkpoints of one origin with after < seq <= upto, in order. */
+  async checkpoints(db: Knex | Knex.Transaction, origin: string, after: number, upto: number, limit = 100_000): Promise<SignedHead[]> {
+    const rows = (await db('signed_heads').where({ origin }).andWhere('seq', '>', after).andWhere('seq', '<=', upto).orderBy('seq').limit(limit)) as Array<SignedHead & { seq: number | string }>;
+    return rows.map((r) => ({ origin: r.origin, seq: Number(r.seq), hash: r.hash, at: r.at, signature: r.signature }));
+  }
+
+  /**
+   * Where a batch of one origin starting after `after` may end: the last signed checkpoint within `budget`
+   * events, or the first one beyond when none is that close (a batch always ends at a signed event).
+   */
+  async batchEnd(db: Knex | Knex.Transaction, origin: string, after: number, budget: number, upto: number): Promise<number | undefined> {
+    const within = (await db('signed_heads').where({ origin }).andWhere('seq', '>', after).andWhere('seq', '<=', Math.min(upto, after + Math.max(1, budget))).max({ s: 'seq' }).first()) as { s: number | string | null } | undefined;
+    if (within?.s !== null && within?.s !== undefined) return Number(within.s);
+    const beyond = (await db('signed_heads').where({ origin }).andWhere('seq', '>', after).andWhere('seq', '<=', upto).min({ s: 'seq' }).first()) as { s: number | string | null } | undefined;
+    return beyond?.s !== null && beyond?.s !== undefined ? Number(beyond.s) : undefined;
+  }
+
+  /**
+   * Stores a verified run of another origin's chain, continuing its stored head, with the checkpoints that
+   * cover it; the head moves to the last event. The caller has checked hashes, links and signatures.
+   */
+  async storeChain(trx: Knex.Transaction, origin: string, events: ReceivedEvent[], checkpoints: SignedHead[], storedAt: string): Promise<void> {
+    if (events.length === 0) return;
+    await lockEvents(trx);
+    await insertMany(trx, 'events', events.map((e) => eventRow(e, storedAt)));
+    const known = await this.checkpoints(trx, origin, (events[0] as ReceivedEvent).seq - 1, (events.at(-1) as ReceivedEvent).seq);
+    const have = new Set(known.map((k) => k.seq));
+    await insertMany(trx, 'signed_heads', checkpoints.filter((c) => !have.has(c.seq)) as unknown as Array<Record<string, unknown>>);
+    const last = events.at(-1) as ReceivedEvent;
+    const cover = checkpoints.find((c) => c.seq === last.seq);
+    const head = { seq: last.seq, hash: last.hash, at: last.at, signature: cover?.signature ?? null };
+    const updated = await trx('heads').where({ origin }).update(head);
+    if (!updated) await trx('heads').insert({ origin, ...head });
+    this.changed();
+  }
+
+  /**
+   * Stores events a parent sent down: a selection of other origins' chains, so no head moves. Returns the
+   * ones not stored before (an event already stored with the same hash is skipped).
+   */
+  async storeSelection(trx: Knex.Transaction, events: ReceivedEvent[], storedAt: string): Promise<{ fresh: ReceivedEvent[]; conflicts: ReceivedEvent[] }> {
+    if (events.length === 0) return { fresh: [], conflicts: [] };
+    await lockEvents(trx);
+    const fresh: ReceivedEvent[] = [];
+    const conflicts: ReceivedEvent[] = [];
+    const byOrigin = new Map<string, ReceivedEvent[]>();
+    for (const e of events) {
+      let list = byOrigin.get(e.origin);
+      if (!list) byOrigin.set(e.origin, (list = []));
+      list.push(e);
+    }
+    for (const [origin, list] of byOrigin) {
+      const seqs = list.map((e) => e.seq);
+      const stored = await this.hashesOf(trx, origin, Math.min(...seqs), Math.max(...seqs));
+      for (const e of list) {
+        const h = stored.get(e.seq);
+        if (h === undefined) fresh.push(e);
+        else if (h !== e.hash) conflicts.push(e);
+      }
+    }
+    await insertMany(trx, 'events', fresh.map((e) => eventRow(e, storedAt)));
+    return { fresh, conflicts };
+  }
+
+  /** The highest local position (0 when empty). */
+  async maxPos(db: Knex | Knex.Transaction): Promise<number> {
+    const row = (await db('events').max({ p: 'pos' }).first()) as { p: number | string | null } | undefined;
+    return Number(row?.p ?? 0);
+  }
+
+  /**
+   * Events stored here after local position `after` that match a child's filter, in position order, looking
+   * at no more than `scan` positions; `next` is where the child resumes.
+   */
+  async selectAfter(db: Knex | Knex.Transaction, after: number, limit: number, scan: number, f: DownFilter): Promise<{ events: RawEvent[]; next: number; max: number }> {
+    const max = await this.maxPos(db);
+    const until = Math.min(max, after + scan);
+    const q = db('events').select('pos', 'origin', 'seq', 'kind', 'entity_id', 'op', 'body', 'at', 'prev_hash', 'hash')
+      .where('pos', '>', after).andWhere('pos', '<=', until);
+    if (f.excludeOrigins.length) q.whereNotIn('origin', f.excludeOrigins);
+    q.andWhere((w) => {
+      w.whereRaw('1 = 0');
+      if (f.directory) w.orWhere('kind', 'directory');
+      if (f.ticketTargets.length) w.orWhere((t) => t.where('kind', 'ticket').whereIn('target', f.ticketTargets));
+      w.orWhere((r) => {
+        r.where('kind', 'record').andWhere((m) => {
+          if (f.allRecords) m.whereRaw('1 = 1');
+          else {
+            m.whereRaw('1 = 0');
+            if (f.regionPrefix) m.orWhere('region', 'like', `${f.regionPrefix}%`);
+            if (f.categories.length) m.orWhereIn('category', f.categories);
+            if (f.origins.length) m.orWhereIn('origin', f.origins);
+          }
+        });
+      });
+    });
+    const rows = (await q.orderBy('pos').limit(limit)) as EventRow[];
+    const events = rows.map(rawFromRow);
+    const next = events.length === limit ? (events.at(-1) as RawEvent).pos : until;
+    return { events, next, max };
+  }
+
+  /**
+   * Walks every origin's chain in seq order, page by page (memory stays flat), checking seq continuity,
+   * prevHash links, each hash and the stored head. Origins known here only by a parent's selection (no head
+   * here) are not whole chains: each of their events is checked against its own hash. Reports the first broken link.
+   */
+  async verify(db: Knex, keyOf?: (origin: string) => Promise<KeyObject | undefined>): Promise<{ ok: boolean; origins: Record<string, number>; partial: Record<string, number>; broken?: { origin: string; seq: number; reason: string } }> {
+    const heads = (await db('heads').select('origin', 'seq', 'hash', 'signature')) as Array<{ origin: string; seq: number | string; hash: string; signature: string | null }>;
     const origins: Record<string, number> = {};
+    const partial: Record<string, number> = {};
     const distinct = (await db('events').distinct('origin')) as Array<{ origin: string }>;
-    const all = new Set([...heads.map((h) => h.origin), ...distinct.map((d) => d.origin)]);
-    for (const origin of [...all].sort()) {
+    const chained = new Set(heads.map((h) => h.origin));
+    const altered = (e: StoredEvent, r: EventRow) => {
+      const { hash, pos: _pos, ...rest } = e;
+      return eventHash(rest, r.body) !== hash || eventHash(rest) !== hash;
+    };
+    for (const origin of [...new Set([...chained, ...distinct.map((d) => d.origin)])].sort()) {
+      if (!chained.has(origin)) {
+        let after = 0;
+        let n = 0;
+        for (;;) {
+          const page = (await db('events').where({ origin }).andWhere('seq', '>', after).orderBy('seq').limit(5000)) as EventRow[];
+          if (page.length === 0) break;
+          for (const r of page) {
+            const e = fromRow(r);
+            if (altered(e, r)) return { ok: false, origins, partial, broken: { origin, seq: e.seq, reason: '事件内容与其哈希不一致（已被修改）' } };
+            after = e.seq;
+            n += 1;
+          }
+        }
+        partial[origin] = n;
+        continue;
+      }
       let expectSeq = 1;
       let prev = GENESIS_HASH;
       let after = 0;
@@ -154,22 +396,25 @@ export class EventLog {
         if (page.length === 0) break;
         for (const r of page) {
           const e = fromRow(r);
-          const fail = (reason: string) => ({ ok: false, origins, broken: { origin, seq: e.seq, reason } });
-          if (e.seq !== expectSeq) return { ok: false, origins, broken: { origin, seq: expectSeq, reason: `缺少序号 ${expectSeq} 的事件（下一个为 ${e.seq}）` } };
+          const fail = (reason: string) => ({ ok: false, origins, partial, broken: { origin, seq: e.seq, reason } });
+          if (e.seq !== expectSeq) return { ok: false, origins, partial, broken: { origin, seq: expectSeq, reason: `缺少序号 ${expectSeq} 的事件（下一个为 ${e.seq}）` } };
           if (e.prevHash !== prev) return fail('prevHash 与上一事件的哈希不一致');
-          const { hash, pos: _pos, ...rest } = e;
-          if (eventHash(rest, r.body) !== hash || eventHash(rest) !== hash) return fail('事件内容与其哈希不一致（已被修改）');
-          prev = hash;
+          if (altered(e, r)) return fail('事件内容与其哈希不一致（已被修改）');
+          prev = e.hash;
           expectSeq += 1;
           after = e.seq;
         }
       }
       const head = heads.find((h) => h.origin === origin);
       if (head && (Number(head.seq) !== expectSeq - 1 || head.hash !== prev)) {
-        return { ok: false, origins, broken: { origin, seq: Number(head.seq), reason: '链头与最后一个事件不一致' } };
+        return { ok: false, origins, partial, broken: { origin, seq: Number(head.seq), reason: '链头与最后一个事件不一致' } };
       }
       origins[origin] = expectSeq - 1;
+      if (keyOf) {
+        const broken = await this.verifySignatures(db, origin, await keyOf(origin), head?.signature);
+        if (broken) return { ok: false, origins, partial, broken };
+      }
     }
-    return { ok: true, origins };
+    return { ok: true, origins, partial };
   }
 }

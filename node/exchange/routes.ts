@@ -1,9 +1,11 @@
-import { Router, type RequestHandler } from 'express';
-import type { NodeTokenVerifier } from './node-auth.ts';
+import express, { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
+import type { NodeTokenVerifier } from './node-auth.ts';
 import type { EventLog } from './event-log.ts';
+import type { DirectoryService } from './directory.ts';
+import type { ExchangeService } from './service.ts';
 import { asyncHandler } from '../http/async-handler.ts';
-import { NodeTokenInvalid } from '../errors.ts';
+import { BadRequest, NodeTokenInvalid } from '../errors.ts';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -21,12 +23,40 @@ export function requireNode(verifier: NodeTokenVerifier): RequestHandler {
   });
 }
 
-/** The exchange endpoints built so far: the receiver's heads, so a sender can resume after any failure. */
-export function exchangeRoutes(db: Knex, eventLog: EventLog, verifier: NodeTokenVerifier): Router {
+export interface ExchangeRouteDeps {
+  db: Knex;
+  eventLog: EventLog;
+  verifier: NodeTokenVerifier;
+  directory: DirectoryService;
+  exchange: ExchangeService;
+  maxBatchBytes: number;
+}
+
+const intParam = (v: unknown, name: string, dflt: number): number => {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 0) throw new BadRequest(`参数 ${name} 必须是非负整数`, [{ path: name, message: '必须是非负整数' }]);
+  return n;
+};
+
+/** The exchange protocol v1 endpoints (DESIGN.md §4, CONTRACT.md): up, down, heads and the directory. */
+export function exchangeRoutes(d: ExchangeRouteDeps): Router {
   const r = Router();
-  r.use(requireNode(verifier));
+  r.use(requireNode(d.verifier));
+  // The body is parsed only once the caller is known, with the exchange's own limit (413 makes senders halve).
+  r.post('/up', express.json({ limit: d.maxBatchBytes }), asyncHandler(async (req, res) => {
+    res.json(await d.exchange.receiveUp(req.callerNode as string, req.body));
+  }));
+  r.get('/down', asyncHandler(async (req, res) => {
+    const after = intParam(req.query['after'], 'after', 0);
+    const limit = intParam(req.query['limit'], 'limit', 1000);
+    res.type('application/json').send(await d.exchange.serveDown(req.callerNode as string, after, limit));
+  }));
   r.get('/heads', asyncHandler(async (_req, res) => {
-    res.json({ heads: await eventLog.heads(db) });
+    res.json({ heads: await d.eventLog.heads(d.db) });
+  }));
+  r.get('/directory', asyncHandler(async (_req, res) => {
+    res.json({ directory: await d.directory.signed() });
   }));
   return r;
 }

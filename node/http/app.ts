@@ -9,6 +9,8 @@ export interface HttpAppOptions {
   log: Logger;
   routers: Array<[string, Router]>;
   bodyLimit?: string;
+  /** Path prefixes whose routers parse their own bodies (after authenticating the caller, with their own limit). */
+  ownBodies?: string[];
 }
 
 /** The express app: security headers, request ids, JSON bodies with a size limit, routers, one error handler. */
@@ -28,7 +30,9 @@ export function createHttpApp(opts: HttpAppOptions): Express {
     });
     next();
   });
-  app.use(express.json({ limit: opts.bodyLimit ?? '5mb' }));
+  const json = express.json({ limit: opts.bodyLimit ?? '5mb' });
+  const own = opts.ownBodies ?? [];
+  app.use((req, res, next) => (own.some((p) => req.path.startsWith(p)) ? next() : json(req, res, next)));
   for (const [prefix, router] of opts.routers) app.use(prefix, router);
   app.use((req, _res, next) => next(new NotFound(`没有这个地址：${req.method} ${req.path}`)));
   app.use(errorHandler(opts.log));

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { backends, tempNode, type TempNode } from '../helpers/node.ts';
 import { cli } from '../helpers/cli.ts';
-import { DirectoryService } from '../../node/exchange/directory.ts';
+import type { DirectoryService } from '../../node/exchange/directory.ts';
 
 const pem = () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const codeOf = async (p: Promise<unknown>) => { try { await p; return 'none'; } catch (err) { return (err as { code?: string }).code; } };
@@ -15,7 +15,7 @@ for (const backend of backends()) {
     let dir: DirectoryService;
     beforeEach(async () => {
       node = await tempNode({ backend, id: 'city-jinan', role: 'city', region: '370100' });
-      dir = new DirectoryService({ db: node.ctx.store.knex, clock: node.ctx.clock, eventLog: node.ctx.eventLog, self: { id: 'city-jinan', role: 'city' } });
+      dir = node.ctx.directory;
     });
     afterEach(async () => { await node.cleanup(); });
 

@@ -9,7 +9,11 @@ describe('node-to-node tokens', () => {
   const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const clock = fixedClock('2026-06-01T02:00:00Z');
   const keys = new Map<string, KeyObject>([['city-jinan', city.publicKey]]);
-  const verifier = () => new NodeTokenVerifier({ selfId: 'sd-hub', clock, publicKeyOf: (id) => keys.get(id) });
+  const revoked = new Set<string>();
+  const verifier = () => new NodeTokenVerifier({
+    selfId: 'sd-hub', clock, clockSkewSeconds: 300,
+    lookup: async (id) => { const key = keys.get(id); return key ? { key, status: revoked.has(id) ? 'revoked' : 'active' } : undefined; },
+  });
   const token = (over: Partial<Parameters<typeof signNodeToken>[0]> = {}) =>
     signNodeToken({ issuer: 'city-jinan', audience: 'sd-hub', privateKey: city.privateKey, now: clock(), ...over });
   const codeOf = async (fn: () => Promise<unknown>) => { try { await fn(); return 'none'; } catch (err) { return (err as { code?: string }).code; } };
@@ -26,7 +30,7 @@ describe('node-to-node tokens', () => {
     expect(await codeOf(() => v.verify(token({ issuer: 'city-qingdao' })))).to.equal('NODE_UNKNOWN');
     expect(await codeOf(() => v.verify(token({ audience: 'city-qingdao' })))).to.equal('NODE_TOKEN_INVALID');
     expect(await codeOf(() => v.verify(token({ privateKey: other.privateKey })))).to.equal('NODE_TOKEN_INVALID');
-    const old = token({ now: new Date(clock().getTime() - 120_000) });
+    const old = token({ now: new Date(clock().getTime() - 420_000) });
     expect(await codeOf(() => v.verify(old))).to.equal('NODE_TOKEN_INVALID');
     const iat = Math.floor(clock().getTime() / 1000);
     const long = jwt.sign({ iat, exp: iat + 3600, jti: 'abcdefgh-1234' }, city.privateKey, { algorithm: 'ES256', issuer: 'city-jinan', audience: 'sd-hub' });
@@ -36,6 +40,16 @@ describe('node-to-node tokens', () => {
     keys.delete('city-jinan');
     expect(await codeOf(() => v.verify(token()))).to.equal('NODE_UNKNOWN');
     keys.set('city-jinan', city.publicKey);
+    revoked.add('city-jinan');
+    expect(await codeOf(() => v.verify(token()))).to.equal('NODE_REVOKED');
+    revoked.delete('city-jinan');
+  });
+
+  it('tolerates a few minutes of clock skew either way, but not more', async () => {
+    const v = verifier();
+    expect(await v.verify(token({ now: new Date(clock().getTime() - 200_000) }))).to.deep.equal({ caller: 'city-jinan' });
+    expect(await v.verify(token({ now: new Date(clock().getTime() + 200_000) }))).to.deep.equal({ caller: 'city-jinan' });
+    expect(await codeOf(() => v.verify(token({ now: new Date(clock().getTime() + 900_000) })))).to.equal('NODE_TOKEN_INVALID');
   });
 
   it('caps the lifetime it signs at 60 seconds', () => {

@@ -38,6 +38,6 @@ describe('exchange routes: node authentication', () => {
     expect((await request(app).get('/exchange/v1/heads').set('Authorization', `Bearer ${token('city-qingdao', stranger.privateKey)}`).expect(403)).body.error.code).to.equal('NODE_UNKNOWN');
     expect((await request(app).get('/exchange/v1/heads').set('Authorization', `Bearer ${token('jinan-market', stranger.privateKey)}`).expect(401)).body.error.code).to.equal('NODE_TOKEN_INVALID');
     await node.ctx.directory.revoke('jinan-market');
-    expect((await request(app).get('/exchange/v1/heads').set('Authorization', `Bearer ${token('jinan-market')}`).expect(403)).body.error.code).to.equal('NODE_UNKNOWN');
+    expect((await request(app).get('/exchange/v1/heads').set('Authorization', `Bearer ${token('jinan-market')}`).expect(403)).body.error.code).to.equal('NODE_REVOKED');
   });
 });

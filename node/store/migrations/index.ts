@@ -4,6 +4,7 @@ import * as m0901 from './202611260901-records.ts';
 import * as m0902 from './202611260902-events.ts';
 import * as m0903 from './202611260903-users.ts';
 import * as m1200 from './202611261200-directory.ts';
+import * as m1400 from './202611261400-exchange.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -17,4 +18,5 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['202611260902-events', m0902],
   ['202611260903-users', m0903],
   ['202611261200-directory', m1200],
+  ['202611261400-exchange', m1400],
 ];

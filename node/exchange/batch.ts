@@ -1,0 +1,128 @@
+import type { KeyObject } from 'node:crypto';
+import { canonicalize, sha256Hex } from './canonical-json.ts';
+import { eventHash, GENESIS_HASH, wireEventText, type EventKind, type RawEvent, type ReceivedEvent, type SignedHead, type SignedHeadPayload } from './event-log.ts';
+import { verifyCompact } from './jws.ts';
+import { BatchInvalid, BatchTooLarge, EventTampered, HeadSignatureInvalid, SyncGap } from '../errors.ts';
+
+/**
+ * The wire format of exchange protocol v1 (DESIGN.md §4). An up batch carries, per origin, a run of its chain
+ * and the signed checkpoints inside that run (the last one covers the run's last event); a down batch is a
+ * selection of events signed as a whole by the parent.
+ */
+export interface WireEvent { origin: string; seq: number; kind: EventKind; entityId: string; op: string; body: unknown; at: string; prevHash: string; hash: string }
+export interface OriginRun { origin: string; events: WireEvent[]; heads: string[] }
+export interface UpBatch { from: string; to: string; origins: OriginRun[] }
+export interface DownBatch { from: string; to: string; after: number; next: number; remaining: number; signature: string; events: WireEvent[] }
+/** What the parent signs over a down batch. */
+export interface DownSignaturePayload { from: string; to: string; after: number; next: number; count: number; digest: string }
+
+const KINDS = new Set(['record', 'ticket', 'directory']);
+
+export function runText(origin: string, events: RawEvent[], heads: SignedHead[]): string {
+  return `{"origin":${JSON.stringify(origin)},"events":[${events.map(wireEventText).join(',')}],"heads":${JSON.stringify(heads.map((h) => h.signature))}}`;
+}
+
+export function upBatchText(from: string, to: string, runs: string[]): string {
+  return `{"from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"origins":[${runs.join(',')}]}`;
+}
+
+/** The digest a down batch signature binds: the events' hashes in order. */
+export const digestOf = (hashes: string[]): string => sha256Hex(hashes.join('\n'));
+
+const isStr = (v: unknown): v is string => typeof v === 'string';
+const isSeq = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 1;
+
+/** Checks one wire event's shape and that its hash is the hash of its content; returns it with its canonical body. */
+export function checkEvent(raw: unknown, where: string): ReceivedEvent {
+  const e = raw as Partial<WireEvent> | null;
+  if (!e || typeof e !== 'object') throw new BatchInvalid(`${where}：事件必须是对象`);
+  for (const f of ['origin', 'entityId', 'op', 'at', 'prevHash', 'hash'] as const) if (!isStr(e[f])) throw new BatchInvalid(`${where}：事件缺少字段 ${f}`, [{ path: f, message: '必填字符串' }]);
+  if (!isSeq(e.seq)) throw new BatchInvalid(`${where}：事件序号 seq 必须是正整数`, [{ path: 'seq', message: '必须是正整数' }]);
+  if (!isStr(e.kind) || !KINDS.has(e.kind)) throw new BatchInvalid(`${where}：事件类型 kind 无效`, [{ path: 'kind', message: 'record、ticket 或 directory' }]);
+  if (!('body' in e)) throw new BatchInvalid(`${where}：事件缺少 body`, [{ path: 'body', message: '必填' }]);
+  const bodyText = canonicalize(e.body);
+  const event = { origin: e.origin as string, seq: e.seq, kind: e.kind, entityId: e.entityId as string, op: e.op as string, body: e.body, at: e.at as string, prevHash: e.prevHash as string };
+  if (eventHash(event, bodyText) !== e.hash) {
+    throw new EventTampered(`来源 ${event.origin} 序号 ${event.seq} 的事件内容与其哈希不一致，已拒收`, { origin: event.origin, seq: event.seq });
+  }
+  return { ...event, hash: e.hash as string, bodyText };
+}
+
+/** Parses the top of an up batch; every problem names the field. */
+export function parseUpBatch(raw: unknown, maxEvents: number): UpBatch {
+  const b = raw as Partial<UpBatch> | null;
+  if (!b || typeof b !== 'object') throw new BatchInvalid('交换批次必须是 JSON 对象');
+  if (!isStr(b.from) || !isStr(b.to)) throw new BatchInvalid('交换批次缺少 from 或 to', [{ path: 'from', message: '必填' }]);
+  if (!Array.isArray(b.origins)) throw new BatchInvalid('交换批次缺少 origins 数组', [{ path: 'origins', message: '必填数组' }]);
+  let n = 0;
+  for (const [i, run] of b.origins.entries()) {
+    if (!run || !isStr(run.origin) || !Array.isArray(run.events) || !Array.isArray(run.heads)) {
+      throw new BatchInvalid(`origins[${i}] 必须含 origin、events 和 heads`, [{ path: `origins[${i}]`, message: '格式错误' }]);
+    }
+    n += run.events.length;
+  }
+  if (n > maxEvents) throw new BatchTooLarge(`批次含 ${n} 个事件，超过本节点接受的上限 ${maxEvents}，请减半后重发`, { count: n, max: maxEvents });
+  return b as UpBatch;
+}
+
+
+/**
+ * Verifies one origin's run against what is stored here (DESIGN.md §4): events at or below the stored head
+ * must carry the stored hash (re-delivery, skipped); the rest must continue the chain from the head, each hash
+ * must be its content's hash, and a checkpoint signed with the origin's key must cover the last event.
+ */
+export function verifyRun(
+  run: OriginRun,
+  stored: { seq: number; hash: string } | undefined,
+  storedHashes: Map<number, string>,
+  key: KeyObject,
+): { fresh: ReceivedEvent[]; checkpoints: SignedHead[]; skipped: number } {
+  const origin = run.origin;
+  const where = `来源 ${origin}`;
+  const events = run.events.map((e, i) => {
+    const ev = checkEvent(e, `${where} 第 ${i + 1} 个事件`);
+    if (ev.origin !== origin) throw new BatchInvalid(`${where} 的事件列表中混入了来源 ${ev.origin} 的事件`);
+    return ev;
+  });
+  for (let i = 1; i < events.length; i++) {
+    if ((events[i] as ReceivedEvent).seq !== (events[i - 1] as ReceivedEvent).seq + 1) throw new BatchInvalid(`${where} 的事件序号不连续（${(events[i - 1] as ReceivedEvent).seq} 之后是 ${(events[i] as ReceivedEvent).seq}）`);
+  }
+  const headSeq = stored?.seq ?? 0;
+  const first = events[0];
+  if (first && first.seq > headSeq + 1) {
+    throw new SyncGap(`${where} 的事件应从序号 ${headSeq + 1} 开始，收到的从 ${first.seq} 开始`, { expected: [{ origin, seq: headSeq + 1 }] });
+  }
+  let skipped = 0;
+  const fresh: ReceivedEvent[] = [];
+  let prev = stored?.hash ?? GENESIS_HASH;
+  for (const e of events) {
+    if (e.seq <= headSeq) {
+      if (storedHashes.get(e.seq) !== e.hash) {
+        throw new EventTampered(`${where} 序号 ${e.seq} 的事件与本节点已存的不同（同一序号两个不同哈希），已拒收`, { origin, seq: e.seq });
+      }
+      skipped += 1;
+      continue;
+    }
+    if (e.prevHash !== prev) throw new EventTampered(`${where} 序号 ${e.seq} 的 prevHash 与链上前一事件不符，已拒收`, { origin, seq: e.seq });
+    prev = e.hash;
+    fresh.push(e);
+  }
+  const bySeq = new Map(fresh.map((e) => [e.seq, e]));
+  const checkpoints: SignedHead[] = [];
+  for (const jws of run.heads) {
+    const p = (isStr(jws) ? verifyCompact(jws, key) : undefined) as SignedHeadPayload | undefined;
+    if (!p || p.origin !== origin || !isSeq(p.seq) || !isStr(p.hash) || !isStr(p.at)) {
+      throw new HeadSignatureInvalid(`${where} 的签名链头无法用其登记的公钥验证，已拒收`, { origin });
+    }
+    const e = bySeq.get(p.seq);
+    if (e) {
+      if (e.hash !== p.hash) throw new EventTampered(`${where} 序号 ${p.seq} 的事件与其签名链头不一致，已拒收`, { origin, seq: p.seq });
+      checkpoints.push({ origin, seq: p.seq, hash: p.hash, at: p.at, signature: jws });
+    }
+  }
+  const last = fresh.at(-1);
+  if (last && !checkpoints.some((c) => c.seq === last.seq)) {
+    throw new HeadSignatureInvalid(`${where} 的批次缺少覆盖最后一个事件（序号 ${last.seq}）的签名链头`, { origin, seq: last.seq });
+  }
+  return { fresh, checkpoints, skipped };
+}

@@ -1,0 +1,213 @@
+import type { KeyObject } from 'node:crypto';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config/types.ts';
+import type { RecordService } from '../records/service.ts';
+import type { DirectoryService } from './directory.ts';
+import type { EventLog, ReceivedEvent, RawEvent } from './event-log.ts';
+import { wireEventText } from './event-log.ts';
+import { checkEvent, digestOf, parseUpBatch, verifyRun, type DownSignaturePayload, type OriginRun } from './batch.ts';
+import { signCompact, verifyCompact } from './jws.ts';
+import { regionPrefix } from './routing.ts';
+import { stateRepo } from './state-repo.ts';
+import { BatchInvalid, EventTampered, HeadSignatureInvalid, isCreditNodeError, NodeRevoked, NotAChild, OriginNotAllowed } from '../errors.ts';
+
+export interface ExchangeDeps {
+  db: Knex;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  eventLog: EventLog;
+  directory: DirectoryService;
+  records: RecordService;
+  privateKey: KeyObject;
+}
+
+/** Codes that mean someone tried to slip altered or forged events in: logged as alarms and kept in `alarms`. */
+const ALARM_CODES = new Set(['EVENT_TAMPERED', 'HEAD_SIGNATURE_INVALID', 'ORIGIN_NOT_ALLOWED']);
+
+/**
+ * The receiving and serving side of exchange protocol v1 (DESIGN.md §4): applies children's up batches and
+ * the parent's down batches, each in one transaction, and selects what a child is entitled to.
+ */
+export class ExchangeService {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: ExchangeDeps) {}
+
+  /** One batch is applied at a time in this process, so chains never race each other. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private now(): string {
+    return this.deps.clock().toISOString();
+  }
+
+  /** Logs and stores an alarm for a refused batch that looked altered or forged; returns the error unchanged. */
+  async alarmIfNeeded(err: unknown, peer: string): Promise<void> {
+    if (!isCreditNodeError(err) || !ALARM_CODES.has(err.code)) return;
+    const origin = (err.details as { origin?: string } | undefined)?.origin;
+    this.deps.log.error({ alarm: err.code, peer, origin }, `exchange alarm: ${err.message}`);
+    try {
+      await stateRepo.alarm(this.deps.db, { at: this.now(), code: err.code, peer, ...(origin ? { origin } : {}), detail: err.message });
+    } catch (e) {
+      this.deps.log.error({ err: (e as Error).message }, 'could not store alarm');
+    }
+  }
+
+  private async requireChild(caller: string, db: Knex | Knex.Transaction = this.deps.db) {
+    const entry = await this.deps.directory.entry(caller, db);
+    if (!entry || entry.parent !== this.deps.config.id) throw new NotAChild(`节点 ${caller} 不是本节点（${this.deps.config.id}）的下级节点`);
+    if (entry.status !== 'active') throw new NodeRevoked(`节点 ${caller} 已被撤销`);
+    return entry;
+  }
+
+  /**
+   * POST /exchange/v1/up: verifies every origin's run (chain from the stored head, hashes, signed checkpoints
+   * against the directory key, allowed origins) and applies the whole batch in one transaction.
+   */
+  async receiveUp(caller: string, raw: unknown): Promise<{ heads: Record<string, { seq: number; hash: string }>; applied: number; skipped: number }> {
+    const batch = parseUpBatch(raw, this.deps.config.exchange.maxBatchEvents);
+    if (batch.from !== caller) throw new BatchInvalid(`批次的 from（${batch.from}）与调用节点（${caller}）不一致`);
+    if (batch.to !== this.deps.config.id) throw new BatchInvalid(`批次的 to（${batch.to}）不是本节点`);
+    try {
+      const result = await this.exclusive(() => this.deps.db.transaction(async (trx) => {
+        await this.requireChild(caller, trx);
+        let pending: OriginRun[] = batch.origins.filter((r) => r.events.length > 0 || r.heads.length > 0);
+        let applied = 0;
+        let skipped = 0;
+        const heads: Record<string, { seq: number; hash: string }> = {};
+        // The caller's own run goes first: its directory events may enroll the nodes whose runs follow.
+        while (pending.length > 0) {
+          const allowed = await this.deps.directory.subtreeOf(caller, trx);
+          const ready = pending.filter((r) => allowed.has(r.origin) && r.origin !== this.deps.config.id);
+          if (ready.length === 0) {
+            const names = pending.map((r) => r.origin).join('、');
+            throw new OriginNotAllowed(`节点 ${caller} 无权转发来源为 ${names} 的事件（只能报送本节点及其下级节点产生的事件）`, { origin: pending[0]?.origin, caller });
+          }
+          pending = pending.filter((r) => !ready.includes(r));
+          for (const run of ready) {
+            const r = await this.applyRun(trx, run);
+            applied += r.applied;
+            skipped += r.skipped;
+            heads[run.origin] = r.head;
+          }
+        }
+        await stateRepo.put(trx, caller, 'child-up', this.now(), { ok: true, lag: 0 });
+        return { heads, applied, skipped };
+      }));
+      return result;
+    } catch (err) {
+      await this.alarmIfNeeded(err, caller);
+      await stateRepo.put(this.deps.db, caller, 'child-up', this.now(), { error: err instanceof Error ? err.message : String(err) }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async applyRun(trx: Knex.Transaction, run: OriginRun): Promise<{ applied: number; skipped: number; head: { seq: number; hash: string } }> {
+    const found = await this.deps.directory.lookup(run.origin, trx);
+    if (!found) throw new OriginNotAllowed(`来源节点 ${run.origin} 不在节点目录中`, { origin: run.origin });
+    if (found.status !== 'active') throw new NodeRevoked(`来源节点 ${run.origin} 已被撤销，拒收其事件`, { origin: run.origin });
+    const stored = await this.deps.eventLog.head(trx, run.origin);
+    const seqs = run.events.map((e) => (e as { seq?: unknown }).seq).filter((s): s is number => typeof s === 'number');
+    const overlapTo = Math.min(stored?.seq ?? 0, seqs.length ? Math.max(...seqs) : 0);
+    const storedHashes = seqs.length && overlapTo >= Math.min(...seqs) ? await this.deps.eventLog.hashesOf(trx, run.origin, Math.min(...seqs), overlapTo) : new Map<number, string>();
+    const { fresh, checkpoints, skipped } = verifyRun(run, stored, storedHashes, found.key);
+    await this.deps.eventLog.storeChain(trx, run.origin, fresh, checkpoints, this.now());
+    await this.project(trx, fresh);
+    const last = fresh.at(-1);
+    const head = last ? { seq: last.seq, hash: last.hash } : { seq: stored?.seq ?? 0, hash: stored?.hash ?? '' };
+    return { applied: fresh.length, skipped, head };
+  }
+
+  /** Received events become records and directory entries here; tickets wait for the disputes feature. */
+  private async project(trx: Knex.Transaction, events: ReceivedEvent[]): Promise<void> {
+    const records = events.filter((e) => e.kind === 'record');
+    if (records.length) {
+      try {
+        await this.deps.records.applyRemote(trx, records);
+      } catch (err) {
+        if (isCreditNodeError(err)) throw err;
+        throw new BatchInvalid(`信用记录事件无法入库：${(err as Error).message}`);
+      }
+    }
+    const directory = events.filter((e) => e.kind === 'directory');
+    if (directory.length) {
+      const { refused } = await this.deps.directory.applyEvents(trx, directory);
+      for (const r of refused) this.deps.log.warn({ origin: r.origin, seq: r.seq, node: r.id }, 'directory event from a node that may not enroll this node: kept in the log, not applied');
+    }
+  }
+
+  /**
+   * GET /exchange/v1/down: what the child is entitled to after position `after` (its interest rule: records
+   * about subjects in its region, province-wide lists, tickets for its subtree, directory changes), never an
+   * event of its own subtree, as one signed batch text.
+   */
+  async serveDown(caller: string, after: number, limit: number): Promise<string> {
+    const entry = await this.requireChild(caller);
+    const ex = this.deps.config.exchange;
+    const rule = ex.interest[entry.role as keyof typeof ex.interest] ?? ex.interest.industry;
+    const subtree = [...(await this.deps.directory.subtreeOf(caller))];
+    const sameSector = rule.sectorRecords && entry.sector
+      ? (await this.deps.directory.list()).filter((e) => e.sector === entry.sector && !subtree.includes(e.id)).map((e) => e.id)
+      : [];
+    const { events, next, max } = await this.deps.eventLog.selectAfter(this.deps.db, after, Math.max(1, Math.min(limit, ex.maxBatchEvents)), ex.downScanLimit, {
+      excludeOrigins: subtree,
+      directory: rule.directory,
+      ticketTargets: rule.tickets ? subtree : [],
+      allRecords: rule.records === 'all',
+      regionPrefix: rule.records === 'region' ? regionPrefix(entry.region) : null,
+      categories: rule.categories,
+      origins: sameSector,
+    });
+    // Bytes are bounded too: cut where the text would pass the limit (at least one event goes).
+    let bytes = 0;
+    let cut = events.length;
+    const texts: string[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const t = wireEventText(events[i] as RawEvent);
+      if (i > 0 && bytes + t.length > ex.maxBatchBytes) { cut = i; break; }
+      bytes += t.length;
+      texts.push(t);
+    }
+    const sent = events.slice(0, cut);
+    const nextPos = cut < events.length ? (sent.at(-1) as RawEvent).pos : next;
+    const payload: DownSignaturePayload = { from: this.deps.config.id, to: caller, after, next: nextPos, count: sent.length, digest: digestOf(sent.map((e) => e.hash)) };
+    const signature = signCompact(payload, this.deps.privateKey, this.deps.config.id);
+    await stateRepo.put(this.deps.db, caller, 'child-down', this.now(), { ok: true, lag: Math.max(0, max - nextPos), cursor: nextPos });
+    return `{"from":${JSON.stringify(payload.from)},"to":${JSON.stringify(caller)},"after":${after},"next":${nextPos},"remaining":${Math.max(0, max - nextPos)},"signature":${JSON.stringify(signature)},"events":[${texts.join(',')}]}`;
+  }
+
+  /**
+   * Applies a down batch from the parent: its signature (parent's pinned key) must bind this request's cursor
+   * and the events' hashes; each event must match its hash. Stored with the new cursor in one transaction.
+   */
+  async receiveDown(raw: unknown, expectedAfter: number, parentId: string, parentKey: KeyObject): Promise<{ received: number; skipped: number; next: number; remaining: number }> {
+    const b = raw as { from?: unknown; to?: unknown; after?: unknown; next?: unknown; remaining?: unknown; signature?: unknown; events?: unknown } | null;
+    if (!b || !Array.isArray(b.events) || typeof b.signature !== 'string' || typeof b.next !== 'number') throw new BatchInvalid('上级节点返回的下行批次格式错误');
+    const p = verifyCompact(b.signature, parentKey) as DownSignaturePayload | undefined;
+    if (!p) throw new HeadSignatureInvalid(`下行批次的签名不是上级节点 ${parentId} 的签名`, { origin: parentId });
+    const events = b.events.map((e, i) => checkEvent(e, `下行批次第 ${i + 1} 个事件`));
+    if (p.from !== parentId || p.to !== this.deps.config.id || p.after !== expectedAfter || p.next !== b.next || p.count !== events.length || p.digest !== digestOf(events.map((e) => e.hash))) {
+      throw new EventTampered('下行批次与上级节点的签名不一致（内容被改动或不是本次请求的批次）', { origin: parentId });
+    }
+    const remaining = typeof b.remaining === 'number' ? b.remaining : 0;
+    return this.exclusive(() => this.deps.db.transaction(async (trx) => {
+      const mine = await this.deps.directory.subtreeOf(this.deps.config.id, trx);
+      const chained = new Set((await this.deps.eventLog.heads(trx)).map((h) => h.origin));
+      const wanted = events.filter((e) => !mine.has(e.origin) && !chained.has(e.origin));
+      const { fresh, conflicts } = await this.deps.eventLog.storeSelection(trx, wanted, this.now());
+      if (conflicts.length) {
+        const c = conflicts[0] as ReceivedEvent;
+        throw new EventTampered(`下行批次中来源 ${c.origin} 序号 ${c.seq} 的事件与本节点已存的不同`, { origin: c.origin, seq: c.seq });
+      }
+      await this.project(trx, fresh);
+      await stateRepo.put(trx, parentId, 'down', this.now(), { ok: true, cursor: p.next, lag: remaining });
+      return { received: fresh.length, skipped: events.length - fresh.length, next: p.next, remaining };
+    }));
+  }
+}

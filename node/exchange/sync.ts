@@ -1,0 +1,299 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config/types.ts';
+import type { DirectoryService } from './directory.ts';
+import type { EventLog, Head } from './event-log.ts';
+import type { ExchangeService } from './service.ts';
+import { signNodeToken } from './node-auth.ts';
+import { runText, upBatchText } from './batch.ts';
+import { stateRepo } from './state-repo.ts';
+import { ConfigInvalid, CreditNodeError, PeerRefused, PeerUnreachable } from '../errors.ts';
+
+export interface SyncDeps {
+  db: Knex;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  eventLog: EventLog;
+  directory: DirectoryService;
+  exchange: ExchangeService;
+  privateKey: KeyObject;
+  /** For tests: the pause between retries (defaults to setTimeout). */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface UpResult { sent: number; batches: number }
+export interface DownResult { received: number; batches: number }
+
+interface HttpAnswer { status: number; body: unknown; text: string }
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Exponential backoff with full jitter: a random wait in [base·2^n / 2, base·2^n], capped. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+/**
+ * The calling side of exchange protocol v1 (DESIGN.md §4): pushes this node's chain and its subtree's up to the
+ * parent, resuming from the parent's heads after any failure, and pulls what the parent sends down.
+ */
+export class SyncClient {
+  /** Parent clock minus ours, learned from response Date headers, so tokens stay valid across skew. */
+  private skewMs = 0;
+  private parentKey: KeyObject | undefined;
+
+  constructor(private readonly deps: SyncDeps) {}
+
+  private discoveredParentId: string | undefined;
+
+  private get parentUrl(): string {
+    const url = this.deps.config.parentUrl;
+    if (!url) throw new ConfigInvalid('本节点没有配置上级节点（parentUrl），无法同步');
+    return url.replace(/\/+$/, '');
+  }
+
+  /** The parent's id from the config, or (config without parentId) as the parent announces it at /healthz. */
+  private async parentId(): Promise<string> {
+    if (this.deps.config.parentId) return this.deps.config.parentId;
+    if (this.discoveredParentId) return this.discoveredParentId;
+    let id: unknown;
+    try {
+      const res = await fetch(`${this.parentUrl}/healthz`, { signal: AbortSignal.timeout(this.deps.config.exchange.requestTimeoutMs) });
+      id = ((await res.json()) as { id?: unknown }).id;
+    } catch (err) {
+      throw new PeerUnreachable(`无法连接上级节点（${this.parentUrl}）：${(err as Error).message}`);
+    }
+    if (typeof id !== 'string') throw new PeerRefused('上级节点没有报告其节点标识；请在配置中设置 parentId');
+    this.discoveredParentId = id;
+    return id;
+  }
+
+  private now(): string {
+    return this.deps.clock().toISOString();
+  }
+
+  /** The parent's key, pinned in the config (keys.parentPublicKey): it signs the directory and down batches. */
+  private pinnedParentKey(): KeyObject {
+    if (this.parentKey) return this.parentKey;
+    const file = this.deps.config.keys.parentPublicKey;
+    if (!existsSync(file)) throw new ConfigInvalid(`缺少上级节点公钥文件：${file}（从上级节点运行 credit-node keys show 取得，配置项 keys.parentPublicKey）`);
+    this.parentKey = createPublicKey(readFileSync(file, 'utf8'));
+    return this.parentKey;
+  }
+
+  /** One HTTP exchange with the parent, retried with backoff on network failures, 5xx and 429. */
+  private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<HttpAnswer> {
+    const { retry, requestTimeoutMs } = this.deps.config.exchange;
+    const sleep = this.deps.sleep ?? sleepMs;
+    let lastError: Error | undefined;
+    for (let attempt = 0; attempt < retry.attempts; attempt++) {
+      if (attempt > 0) await sleep(backoffDelay(attempt - 1, retry.baseDelayMs, retry.maxDelayMs));
+      const token = signNodeToken({ issuer: this.deps.config.id, audience: await this.parentId(), privateKey: this.deps.privateKey, now: new Date(this.deps.clock().getTime() + this.skewMs) });
+      let res: Response;
+      try {
+        res = await fetch(`${this.parentUrl}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          ...(body !== undefined ? { body } : {}),
+          signal: AbortSignal.timeout(requestTimeoutMs),
+        });
+      } catch (err) {
+        lastError = new PeerUnreachable(`无法连接上级节点（${this.parentUrl}）：${(err as Error).message}`);
+        continue;
+      }
+      const date = res.headers.get('date');
+      if (date) {
+        const theirs = Date.parse(date);
+        // Date has a one-second resolution: only a real difference is corrected.
+        if (Number.isFinite(theirs) && Math.abs(theirs - this.deps.clock().getTime()) > 2000) this.skewMs = theirs - this.deps.clock().getTime();
+        else this.skewMs = 0;
+      }
+      const text = await res.text();
+      let parsed: unknown;
+      try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
+      if (res.status >= 500 || res.status === 429) {
+        lastError = new PeerRefused(`上级节点返回 ${res.status}：${errorMessage(parsed) ?? text.slice(0, 200)}`);
+        continue;
+      }
+      return { status: res.status, body: parsed, text };
+    }
+    throw lastError ?? new PeerUnreachable('无法连接上级节点');
+  }
+
+  private refused(a: HttpAnswer, what: string): CreditNodeError {
+    const e = (a.body as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    return new PeerRefused(`上级节点拒绝了${what}（${a.status} ${e?.code ?? ''}）：${e?.message ?? a.text.slice(0, 200)}`, { status: a.status, code: e?.code, details: e?.details });
+  }
+
+  /** Fetches the parent's signed directory, checks it with the pinned key and merges it. */
+  async refreshDirectory(): Promise<{ updated: number }> {
+    const key = this.pinnedParentKey();
+    const a = await this.request('GET', '/exchange/v1/directory');
+    if (a.status !== 200) throw this.refused(a, '节点目录请求');
+    const jws = (a.body as { directory?: unknown } | undefined)?.directory;
+    if (typeof jws !== 'string') throw new PeerRefused('上级节点返回的节点目录格式错误');
+    return this.deps.directory.refreshFrom(jws, await this.parentId(), key);
+  }
+
+  private async parentHeads(): Promise<Map<string, { seq: number; hash: string }>> {
+    const a = await this.request('GET', '/exchange/v1/heads');
+    if (a.status !== 200) throw this.refused(a, '链头查询');
+    const heads = ((a.body as { heads?: Head[] } | undefined)?.heads ?? []);
+    return new Map(heads.map((h) => [h.origin, { seq: Number(h.seq), hash: h.hash }]));
+  }
+
+  /**
+   * Pushes every chain of this node's subtree the parent lacks, from the parent's heads: the node's own chain
+   * first (its directory events enroll the nodes whose chains follow). 409 rewinds to the expected seq, 413
+   * halves the batch.
+   */
+  async up(): Promise<UpResult> {
+    const db = this.deps.db;
+    const me = this.deps.config.id;
+    const parent = await this.parentId();
+    try {
+      const remote = await this.parentHeads();
+      const subtree = await this.deps.directory.subtreeOf(me);
+      const pending = new Map<string, { from: number; to: number }>();
+      for (const h of await this.deps.eventLog.heads(db)) {
+        if (!subtree.has(h.origin)) continue;
+        if (h.origin !== me && (await this.deps.directory.lookup(h.origin))?.status !== 'active') continue;
+        const r = remote.get(h.origin);
+        const from = r?.seq ?? 0;
+        if (r && r.seq <= h.seq) {
+          const mine = (await this.deps.eventLog.hashesOf(db, h.origin, r.seq, r.seq)).get(r.seq);
+          if (r.seq > 0 && mine !== r.hash) {
+            const msg = `来源 ${h.origin} 在序号 ${r.seq} 处本节点与上级节点的哈希不同（链已分叉），停止上报该来源`;
+            this.deps.log.error({ alarm: 'CHAIN_FORK', origin: h.origin, seq: r.seq }, msg);
+            await stateRepo.alarm(db, { at: this.now(), code: 'CHAIN_FORK', peer: parent, origin: h.origin, detail: msg });
+            continue;
+          }
+        }
+        if (r && r.seq > h.seq) {
+          this.deps.log.warn({ origin: h.origin, local: h.seq, parent: r.seq }, 'the parent holds more of this chain than this node');
+          continue;
+        }
+        if (h.seq > from) pending.set(h.origin, { from, to: h.seq });
+      }
+      let budget = this.deps.config.exchange.maxBatchEvents;
+      let bytesBudget = this.deps.config.exchange.maxBatchBytes;
+      let sent = 0;
+      let batches = 0;
+      while (pending.size > 0) {
+        const order = [...pending.keys()].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
+        const runs: string[] = [];
+        const plan: Array<{ origin: string; to: number; n: number }> = [];
+        let count = 0;
+        let bytes = 0;
+        for (const origin of order) {
+          const p = pending.get(origin) as { from: number; to: number };
+          const room = budget - count;
+          if (room <= 0) break;
+          const end = await this.deps.eventLog.batchEnd(db, origin, p.from, room, p.to);
+          if (end === undefined) { pending.delete(origin); continue; }
+          if (count > 0 && end - p.from > room) break;
+          const events = await this.deps.eventLog.rawEventsOf(db, origin, p.from, end);
+          const heads = await this.deps.eventLog.checkpoints(db, origin, p.from, end);
+          const text = runText(origin, events, heads);
+          if (count > 0 && bytes + text.length > bytesBudget) break;
+          runs.push(text);
+          plan.push({ origin, to: end, n: events.length });
+          count += events.length;
+          bytes += text.length;
+          // The node's own chain travels alone while it has anything to send.
+          if (origin === me) break;
+        }
+        if (runs.length === 0) break;
+        const a = await this.request('POST', '/exchange/v1/up', upBatchText(me, parent, runs));
+        if (a.status === 200) {
+          const heads = (a.body as { heads?: Record<string, { seq: number }> }).heads ?? {};
+          for (const step of plan) {
+            const p = pending.get(step.origin) as { from: number; to: number };
+            p.from = Math.max(step.to, heads[step.origin]?.seq ?? 0);
+            if (p.from >= p.to) pending.delete(step.origin);
+          }
+          sent += count;
+          batches += 1;
+          continue;
+        }
+        if (a.status === 413) {
+          if (budget <= 1 && bytes <= 1024) throw this.refused(a, '上报批次（已减到最小仍过大）');
+          budget = Math.max(1, Math.floor(Math.min(budget, count) / 2));
+          bytesBudget = Math.max(1024, Math.floor(Math.min(bytesBudget, bytes) / 2));
+          this.deps.log.info({ budget, bytesBudget }, 'parent refused the batch as too large: halving');
+          continue;
+        }
+        if (a.status === 409) {
+          const expected = ((a.body as { error?: { details?: { expected?: Array<{ origin: string; seq: number }> } } }).error?.details?.expected) ?? [];
+          if (expected.length === 0) throw this.refused(a, '上报批次');
+          for (const x of expected) {
+            const p = pending.get(x.origin);
+            if (p) p.from = Math.max(0, x.seq - 1);
+          }
+          this.deps.log.warn({ expected }, 'parent expects earlier events: rewinding');
+          continue;
+        }
+        throw this.refused(a, '上报批次');
+      }
+      const lag = await this.upLag(remote);
+      await stateRepo.put(db, parent, 'up', this.now(), { ok: true, lag });
+      return { sent, batches };
+    } catch (err) {
+      await stateRepo.put(db, parent, 'up', this.now(), { error: (err as Error).message }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Events of this subtree the parent does not hold yet, as far as the last answer tells. */
+  private async upLag(_remote: Map<string, { seq: number }>): Promise<number> {
+    const remote = await this.parentHeads();
+    const subtree = await this.deps.directory.subtreeOf(this.deps.config.id);
+    let lag = 0;
+    for (const h of await this.deps.eventLog.heads(this.deps.db)) if (subtree.has(h.origin)) lag += Math.max(0, h.seq - (remote.get(h.origin)?.seq ?? 0));
+    return lag;
+  }
+
+  /** Pulls down batches from the stored cursor until the parent has nothing more for this node. */
+  async down(): Promise<DownResult> {
+    const db = this.deps.db;
+    const parent = await this.parentId();
+    const key = this.pinnedParentKey();
+    let received = 0;
+    let batches = 0;
+    try {
+      for (;;) {
+        const after = (await stateRepo.get(db, parent, 'down'))?.cursor ?? 0;
+        const a = await this.request('GET', `/exchange/v1/down?after=${after}&limit=${this.deps.config.exchange.maxBatchEvents}`);
+        if (a.status !== 200) throw this.refused(a, '下行同步请求');
+        const r = await this.deps.exchange.receiveDown(a.body, after, parent, key);
+        received += r.received;
+        batches += 1;
+        if (r.next <= after || r.remaining <= 0) break;
+      }
+      return { received, batches };
+    } catch (err) {
+      await this.deps.exchange.alarmIfNeeded(err, parent);
+      await stateRepo.put(db, parent, 'down', this.now(), { error: (err as Error).message }).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** One round: the directory first (so revocations and enrollments apply), then up and down as asked. */
+  async round(opts: { up?: boolean; down?: boolean } = {}): Promise<{ up: UpResult; down: DownResult }> {
+    const doUp = opts.up ?? true;
+    const doDown = opts.down ?? true;
+    await this.refreshDirectory();
+    const up = doUp ? await this.up() : { sent: 0, batches: 0 };
+    const down = doDown ? await this.down() : { received: 0, batches: 0 };
+    return { up, down };
+  }
+}
+
+function errorMessage(body: unknown): string | undefined {
+  return (body as { error?: { message?: string } } | undefined)?.error?.message;
+}
