@@ -72,7 +72,7 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   }
   const registry = SchemaRegistry.load();
   const eventLog = new EventLog({ origin: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
-  const records = new RecordService({ store, clock, registry, vault, eventLog, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes) });
+  const records = new RecordService({ store, clock, registry, vault, eventLog, log, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes) });
   const users = new UserService({ db: store.knex, clock, tokenSecret, tokenTtlSeconds: config.auth.tokenTtlSeconds, nodeId: config.id });
   const directory = new DirectoryService({
     db: store.knex, clock, eventLog,
