@@ -9,7 +9,7 @@ import { BatchInvalid, BatchTooLarge, EventTampered, HeadSignatureInvalid, SyncG
  * and the signed checkpoints inside that run (the last one covers the run's last event); a down batch is a
  * selection of events signed as a whole by the parent.
  */
-export interface WireEvent { origin: string; seq: number; kind: EventKind; entityId: string; op: string; body: unknown; at: string; prevHash: string; hash: string }
+export interface WireEvent { origin: string; seq: number; kind: EventKind; entityId: string; op: string; body?: unknown; bodyText?: string; at: string; prevHash: string; hash: string }
 export interface OriginRun { origin: string; events: WireEvent[]; heads: string[] }
 export interface UpBatch { from: string; to: string; origins: OriginRun[] }
 export interface DownBatch { from: string; to: string; after: number; next: number; remaining: number; signature: string; events: WireEvent[] }
@@ -39,9 +39,24 @@ export function checkEvent(raw: unknown, where: string): ReceivedEvent {
   for (const f of ['origin', 'entityId', 'op', 'at', 'prevHash', 'hash'] as const) if (!isStr(e[f])) throw new BatchInvalid(`${where}：事件缺少字段 ${f}`, [{ path: f, message: '必填字符串' }]);
   if (!isSeq(e.seq)) throw new BatchInvalid(`${where}：事件序号 seq 必须是正整数`, [{ path: 'seq', message: '必须是正整数' }]);
   if (!isStr(e.kind) || !KINDS.has(e.kind)) throw new BatchInvalid(`${where}：事件类型 kind 无效`, [{ path: 'kind', message: 'record、ticket 或 directory' }]);
-  if (!('body' in e)) throw new BatchInvalid(`${where}：事件缺少 body`, [{ path: 'body', message: '必填' }]);
-  const bodyText = canonicalize(e.body);
-  const event = { origin: e.origin as string, seq: e.seq, kind: e.kind, entityId: e.entityId as string, op: e.op as string, body: e.body, at: e.at as string, prevHash: e.prevHash as string };
+  const given = (e as { bodyText?: unknown }).bodyText;
+  let bodyText: string;
+  let body: unknown;
+  if (typeof given === 'string') {
+    // The exact text the origin hashed: checking the hash over it is enough (no re-canonicalisation).
+    bodyText = given;
+    try {
+      body = JSON.parse(given) as unknown;
+    } catch {
+      throw new BatchInvalid(`${where}：bodyText 不是合法的 JSON`, [{ path: 'bodyText', message: '不是合法的 JSON' }]);
+    }
+  } else if ('body' in e) {
+    body = e.body;
+    bodyText = canonicalize(body);
+  } else {
+    throw new BatchInvalid(`${where}：事件缺少 body`, [{ path: 'body', message: '必填' }]);
+  }
+  const event = { origin: e.origin as string, seq: e.seq, kind: e.kind, entityId: e.entityId as string, op: e.op as string, body, at: e.at as string, prevHash: e.prevHash as string };
   if (eventHash(event, bodyText) !== e.hash) {
     throw new EventTampered(`来源 ${event.origin} 序号 ${event.seq} 的事件内容与其哈希不一致，已拒收`, { origin: event.origin, seq: event.seq });
   }

@@ -80,9 +80,13 @@ function rawFromRow(r: EventRow): RawEvent {
   return { pos: Number(r.pos), origin: r.origin, seq: Number(r.seq), kind: r.kind as EventKind, entityId: r.entity_id, op: r.op, bodyText: r.body, at: r.at, prevHash: r.prev_hash, hash: r.hash };
 }
 
-/** An event as JSON text for the wire, the stored canonical body spliced in without parsing it. */
+/**
+ * An event as JSON text for the wire. The body travels as `bodyText`, the exact canonical text the hash was
+ * computed over, so a receiver checks the hash without re-canonicalising (any change to the text breaks the
+ * chain the origin signed). Receivers also accept `body` as a JSON object (DESIGN.md §4).
+ */
 export function wireEventText(e: RawEvent): string {
-  return `{"origin":${JSON.stringify(e.origin)},"seq":${e.seq},"kind":${JSON.stringify(e.kind)},"entityId":${JSON.stringify(e.entityId)},"op":${JSON.stringify(e.op)},"body":${e.bodyText},"at":${JSON.stringify(e.at)},"prevHash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}`;
+  return `{"origin":${JSON.stringify(e.origin)},"seq":${e.seq},"kind":${JSON.stringify(e.kind)},"entityId":${JSON.stringify(e.entityId)},"op":${JSON.stringify(e.op)},"bodyText":${JSON.stringify(e.bodyText)},"at":${JSON.stringify(e.at)},"prevHash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}`;
 }
 
 /** An event received from another node, with its body as canonical text (checked against its hash). */
