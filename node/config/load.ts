@@ -4,6 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ConfigInvalid } from '../errors.ts';
 import { projectRoot } from '../paths.ts';
+import cron from 'node-cron';
 import type { Config, ExchangeConfig, InterestRule, NodeRole } from './types.ts';
 
 export const DEFAULT_SCHEDULES: Record<string, string> = {
@@ -57,7 +58,7 @@ function configValidator(): (value: unknown) => Problem[] {
   addFormats.default(ajv);
   const validate = ajv.compile(schema);
   validator = (value) => {
-    if (validate(value)) return [];
+    if (validate(value)) return scheduleProblems(value);
     return (validate.errors ?? []).map((e) => {
       const where = e.instancePath === '' ? '/' : e.instancePath;
       if (e.keyword === 'required') return { path: `${where === '/' ? '' : where}/${String(e.params['missingProperty'])}`, message: '缺少必填项' };
@@ -67,6 +68,14 @@ function configValidator(): (value: unknown) => Problem[] {
     });
   };
   return validator;
+}
+
+/** Cron expressions (5 fields, or 6 with seconds) must parse: a typo would silently stop a node's syncs. */
+function scheduleProblems(value: unknown): Problem[] {
+  const schedules = ((value as { schedules?: Record<string, unknown> }).schedules ?? {});
+  return Object.entries(schedules)
+    .filter(([, expr]) => typeof expr !== 'string' || !cron.validate(expr))
+    .map(([name, expr]) => ({ path: `/schedules/${name}`, message: `不是合法的 cron 表达式：${String(expr)}` }));
 }
 
 /** Checks a raw config object; returns every problem with its JSON path (empty when valid). */

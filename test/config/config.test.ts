@@ -29,6 +29,20 @@ describe('node config', () => {
     expect(market.region).to.equal('370100');
   });
 
+  it('refuses a schedule that is not a cron expression, and resolves the exchange defaults and interest rules', () => {
+    const base = JSON.parse(readFileSync(path.join(configDir, 'city-jinan.json'), 'utf8')) as Record<string, unknown>;
+    expect(validateConfig({ ...base, schedules: { syncUp: '*/5 * * *', syncDown: '*/2 * * * * *' } })).to.deep.equal([{ path: '/schedules/syncUp', message: '不是合法的 cron 表达式：*/5 * * *' }]);
+    expect(validateConfig({ ...base, exchange: { maxBatchEvents: 0 } }).map((p) => p.path)).to.deep.equal(['/exchange/maxBatchEvents']);
+    const file = path.join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ ...base, exchange: { maxBatchEvents: 500, interest: { city: { records: 'all' } } } }));
+    const cfg = loadConfig(file, {});
+    expect(cfg.exchange.maxBatchEvents).to.equal(500);
+    expect(cfg.exchange.interest.city.records).to.equal('all');
+    expect(cfg.exchange.interest.city.categories).to.include('serious_dishonesty_list');
+    expect(cfg.exchange.interest.industry.records).to.equal('none');
+    expect(cfg.keys.parentPublicKey).to.equal(path.join(path.dirname(cfg.keys.privateKey), 'parent.pub'));
+  });
+
   it('lists every problem of a bad config with its path', () => {
     const problems = validateConfig({ id: 'Bad Id', name: 'x', role: 'industry', region: '99', listen: { port: 'eighty' }, dataDir: '', store: { client: 'oracle' }, keys: {}, extra: 1 });
     const paths = problems.map((p) => p.path);
