@@ -96,6 +96,10 @@ export async function importFile(deps: ImportDeps, opts: ImportOptions): Promise
         if (r.status === 'created') summary.accepted += 1;
         else if (r.status === 'updated') summary.updated += 1;
         else if (r.status === 'unchanged') summary.unchanged += 1;
+        else if (r.status === 'rejected') {
+          summary.rejected += 1;
+          rejects.add(r.index, r.errors ?? []);
+        }
       }
     }
     bar.update(batch.bytes, { rows: summary.rows });

@@ -131,6 +131,11 @@ export class RecordService {
       const e = existing.get(k);
       const prior: Prior | undefined = seen.get(k)
         ?? (e ? { id: e.id, version: e.version, hash: e.body_hash, createdAt: e.created_at, status: e.status, origin: e.origin, seq: Number(e.seq), updatedAt: e.updated_at } : undefined);
+      // Only the origin may change its records (DESIGN.md §4): one received from another node is corrected there.
+      if (prior && prior.origin !== origin) {
+        results.push({ index: p.index, status: 'rejected', id: prior.id, errors: [{ path: 'externalId', code: 'NOT_ORIGIN', message: `该记录由节点 ${prior.origin} 报送，只能由其来源节点更正或撤销` }] });
+        continue;
+      }
       if (prior && prior.hash === p.contentHash) {
         results.push({ index: p.index, status: 'unchanged', id: prior.id, version: prior.version });
         continue;

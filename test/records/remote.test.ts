@@ -168,6 +168,18 @@ for (const backend of backends()) {
       expect((await province.ctx.records.get(String(event?.entityId))).version).to.equal(1);
     });
 
+    it('refuses a local write to a record received from another origin: only the origin corrects it', async () => {
+      await city.ctx.records.ingest([penalty(1)]);
+      const [event] = await eventsOf(city);
+      await receive([event as StoredEvent]);
+      const [result] = await province.ctx.records.ingest([penalty(1, { decisionDate: '2026-03-09' })]);
+      expect(result?.status).to.equal('rejected');
+      expect(result?.errors?.[0]).to.include({ path: 'externalId', code: 'NOT_ORIGIN' });
+      expect(result?.errors?.[0]?.message).to.contain('city-a');
+      const view = await province.ctx.records.get(String(event?.entityId));
+      expect([view.version, view.origin, view.decisionDate]).to.deep.equal([1, 'city-a', penalty(1).decisionDate]);
+    });
+
     it('refuses a body that is not a record body, naming origin, seq and field, and writes nothing', async () => {
       await city.ctx.records.ingest([penalty(1), penalty(2, { subject: { type: 'natural_person', code: personCode(3), name: '李四' } })]);
       const events = await eventsOf(city);
