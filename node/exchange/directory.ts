@@ -30,6 +30,8 @@ const toEntry = (r: Row): DirectoryEntry => ({
   publicKey: r.public_key, fingerprint: r.fingerprint, status: r.status as DirectoryStatus, updatedAt: r.updated_at,
 });
 
+const CACHE_MS = 3000;
+
 const CHILD_ROLES: Record<string, string[]> = { national: ['province'], province: ['city', 'industry'], city: ['industry'], industry: [] };
 
 export interface DirectorySelf { id: string; role: string; name: string; region: string; sector: string | null; parent: string | null; publicKeyPem: string; privateKey: KeyObject }
@@ -55,7 +57,8 @@ function isEntry(v: unknown): v is DirectoryEntry {
  * the same transaction, so it travels up with the node's chain.
  */
 export class DirectoryService {
-  private readonly cache = new Map<string, { key: KeyObject; status: DirectoryStatus } | null>();
+  /** Parsed keys by node, kept briefly: a revocation made by another process (the CLI) counts within seconds. */
+  private readonly cache = new Map<string, { value: { key: KeyObject; status: DirectoryStatus } | null; until: number }>();
 
   constructor(private readonly deps: DirectoryDeps) {}
 
@@ -116,11 +119,11 @@ export class DirectoryService {
   async lookup(id: string, db: Knex | Knex.Transaction = this.db): Promise<{ key: KeyObject; status: DirectoryStatus } | undefined> {
     if (id === this.deps.self.id) return { key: createPublicKey(this.deps.self.publicKeyPem), status: 'active' };
     const hit = this.cache.get(id);
-    if (hit !== undefined) return hit ?? undefined;
+    if (hit && hit.until > Date.now()) return hit.value ?? undefined;
     const row = (await db('directory').where({ id }).first()) as Row | undefined;
     const found = row ? { key: createPublicKey(row.public_key), status: row.status as DirectoryStatus } : null;
     // Only committed state is cached: a transaction's view may still roll back.
-    if (db === this.db) this.cache.set(id, found);
+    if (db === this.db) this.cache.set(id, { value: found, until: Date.now() + CACHE_MS });
     return found ?? undefined;
   }
 
