@@ -1,0 +1,109 @@
+// Helpers for benchmarks that run the built program as separate processes: spawn, wait for health, stop, and
+// sample each process's resident memory from /proc (VmRSS now, VmHWM the kernel's high-water mark).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** The built program, as operators run it (`npx credit-node`). */
+export const CLI = path.join(root, 'dist', 'node', 'cli.js');
+
+/** VmRSS and VmHWM of a live process in bytes (0 once it is gone). */
+export function memOf(pid: number): { rss: number; hwm: number } {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(s)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  } catch {
+    return { rss: 0, hwm: 0 };
+  }
+}
+
+/** A process of the program, its output kept in a log file, its memory sampled until it exits. */
+export class NodeProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  peak = 0;
+  private stdout = '';
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(readonly label: string, args: string[], readonly logFile: string, nodeFlags: string[] = []) {
+    const log = createWriteStream(logFile, { flags: 'a' });
+    this.child = spawn(process.execPath, [...nodeFlags, CLI, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout?.on('data', (c: Buffer) => { this.stdout += c.toString(); log.write(c); });
+    this.child.stderr?.pipe(log);
+    this.timer = setInterval(() => this.sample(), 100);
+    this.exited = new Promise((resolve) => {
+      this.child.on('close', (code) => {
+        clearInterval(this.timer);
+        log.end();
+        resolve(code);
+      });
+    });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  /** Current RSS; keeps the peak (the high-water mark counts spikes between samples too). */
+  sample(): number {
+    const m = memOf(this.pid);
+    this.peak = Math.max(this.peak, m.hwm, m.rss);
+    return m.rss;
+  }
+
+  output(): string {
+    return this.stdout;
+  }
+
+  logTail(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').slice(-3000);
+    } catch {
+      return '';
+    }
+  }
+
+  /** SIGTERM (the node stops cleanly, so --cpu-prof writes its profile), SIGKILL after a while. */
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.sample();
+    this.child.kill('SIGTERM');
+    const killer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
+    await this.exited;
+    clearTimeout(killer);
+  }
+}
+
+/** Free TCP ports on the loopback interface. */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** Waits until the node answers /healthz (or its process ends). */
+export async function waitHealthy(url: string, proc: NodeProcess, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (proc.child.exitCode !== null) throw new Error(`${proc.label} exited (${proc.child.exitCode}):\n${proc.logTail()}`);
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${proc.label} did not answer ${url}/healthz within ${timeoutMs} ms:\n${proc.logTail()}`);
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
