@@ -31,7 +31,7 @@ const USAGE = `用法：credit-node <命令> [选项]
   verify      校验事件哈希链
   nodes       登记、列出或撤销下级节点（add / list / revoke）
   sync        立即与上级节点同步一轮（--up / --down）
-  demo        启动演示节点（含生成数据）
+  demo        启动演示联邦（省级平台、济南市、济南市市场监管局、省税务局四个节点，含生成数据）
 
 每个命令都接受 --config <文件>（默认 ./credit-node.json）。`;
 

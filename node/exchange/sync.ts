@@ -222,7 +222,9 @@ export class SyncClient {
           continue;
         }
         if (a.status === 413) {
-          if (budget <= 1 && bytes <= 1024) throw this.refused(a, '上报批次（已减到最小仍过大）');
+          // With a budget of one event the batch is already one run up to the nearest signed checkpoint: it
+          // cannot shrink further, and sending it again would loop for ever.
+          if (budget <= 1) throw this.refused(a, '上报批次（已减到最小仍过大）');
           budget = Math.max(1, Math.floor(Math.min(budget, count) / 2));
           bytesBudget = Math.max(1024, Math.floor(Math.min(bytesBudget, bytes) / 2));
           this.deps.log.info({ budget, bytesBudget }, 'parent refused the batch as too large: halving');

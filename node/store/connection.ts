@@ -44,6 +44,7 @@ export function openStore(cfg: StoreConfig): Store {
         },
       },
     });
+    beginImmediate(knex);
     return { knex, dialect: 'sqlite', close: () => knex.destroy() };
   }
   const knex = knexFactory({
@@ -53,6 +54,24 @@ export function openStore(cfg: StoreConfig): Store {
     ...(cfg.schema ? { searchPath: [cfg.schema] } : {}),
   });
   return { knex, dialect: 'pg', close: () => knex.destroy() };
+}
+
+type SqliteTransaction = { begin(conn: unknown): Promise<unknown>; query(conn: unknown, sql: string): Promise<unknown> };
+
+/**
+ * SQLite transactions begin IMMEDIATE. A deferred one (knex's BEGIN) that reads first and writes later fails at
+ * once with SQLITE_BUSY_SNAPSHOT when another process committed in between (a CLI import beside the running
+ * node, whose sync writes every few seconds); an immediate one takes the write lock first, waiting up to
+ * busy_timeout. knex has no option for it, so the dialect's transaction gets another begin.
+ */
+function beginImmediate(knex: Knex): void {
+  const client = knex.client as unknown as { transaction(...args: unknown[]): SqliteTransaction };
+  const make = client.transaction.bind(client);
+  client.transaction = (...args: unknown[]) => {
+    const trx = make(...args);
+    trx.begin = function begin(this: SqliteTransaction, conn: unknown) { return this.query(conn, 'BEGIN IMMEDIATE;'); };
+    return trx;
+  };
 }
 
 /** Runs `fn` in one transaction; everything it writes lands together or not at all. */
