@@ -40,10 +40,12 @@ export interface RawEvent { pos: number; origin: string; seq: number; kind: Even
 export interface SignedHead { origin: string; seq: number; hash: string; at: string; signature: string }
 
 /**
- * The origin signs its head after every append and, inside a large append, every this many events, so a
- * batch can always end at a signed event whatever its size limit.
+ * The origin signs its head after every append and, inside a large append, every this many events or this
+ * many bytes of bodies, whichever comes first, so a batch can always end at a signed event within the smallest
+ * limits a node may set (exchange.maxBatchEvents ≥ 256, exchange.maxBatchBytes ≥ 256 KiB).
  */
 export const CHECKPOINT_EVERY = 256;
+export const CHECKPOINT_BYTES = 128 * 1024;
 
 /** Serialises writers of `events` on PostgreSQL so positions commit in order and down cursors never skip one. */
 const EVENTS_LOCK = 730_100_001;
@@ -187,17 +189,20 @@ export class EventLog {
     const rows: Array<Record<string, unknown>> = [];
     const checkpoints: SignedHead[] = [];
     const sign = this.deps.signHead;
+    let sinceCheckpoint = 0;
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i] as EventInput;
       seq += 1;
       const bodyText = input.bodyCanonical ?? canonicalize(input.body);
+      sinceCheckpoint += bodyText.length;
       const partial = { origin, seq, kind: input.kind, entityId: input.entityId, op: input.op, body: input.body, at, prevHash };
       const hash = eventHash(partial, bodyText);
       const event = { ...partial, hash };
       events.push(event);
       rows.push(eventRow({ ...event, bodyText }, at));
       prevHash = hash;
-      if (sign && (seq % CHECKPOINT_EVERY === 0 || i === inputs.length - 1)) {
+      if (sign && (seq % CHECKPOINT_EVERY === 0 || sinceCheckpoint >= CHECKPOINT_BYTES || i === inputs.length - 1)) {
+        sinceCheckpoint = 0;
         const h = { origin, seq, hash, at };
         checkpoints.push({ ...h, signature: sign(h) });
       }

@@ -143,7 +143,7 @@ for (const backend of backends()) {
 
     before(async () => {
       fed = await federation(backend, (cfg, spec) => {
-        if (spec.id === 'sd-hub') cfg['exchange'] = { maxBatchEvents: 40, maxBatchBytes: 65536 };
+        if (spec.id === 'sd-hub') cfg['exchange'] = { maxBatchEvents: 256, maxBatchBytes: 262144 };
       });
       const node = (id: string) => fed.nodes[id] as RunningNode;
       [hub, city, market, tax] = [node('sd-hub'), node('city-jinan'), node('jinan-market'), node('sd-tax')];
@@ -249,14 +249,14 @@ for (const backend of backends()) {
       const broken = await up('{"from":"city-jinan",');
       expect([broken.status, broken.body.error?.code]).to.deep.equal([400, 'BAD_REQUEST']);
 
-      // The hub takes at most 40 events and 65536 bytes per batch.
+      // The hub takes at most 256 events and 256 KiB per batch (the smallest limits a node may set).
       const run = await runOf(city, 'city-jinan', 3);
-      // Counted before anything else is looked at: 41 small events are too many whatever they hold.
-      const small = Array.from({ length: 41 }, (_, k) => ({ ...run.events[0], seq: 4 + k, bodyText: '{}' }));
+      // Counted before anything else is looked at: 257 small events are too many whatever they hold.
+      const small = Array.from({ length: 257 }, (_, k) => ({ ...run.events[0], seq: 4 + k, bodyText: '{}' }));
       const many = await up({ from: 'city-jinan', to: 'sd-hub', origins: [{ ...run, events: small }] });
       expect(many.status).to.equal(413);
-      expect(many.body.error).to.deep.include({ code: 'BATCH_TOO_LARGE', details: { count: 41, max: 40 } });
-      const big = await up({ from: 'city-jinan', to: 'sd-hub', origins: [run], padding: 'x'.repeat(65536) });
+      expect(many.body.error).to.deep.include({ code: 'BATCH_TOO_LARGE', details: { count: 257, max: 256 } });
+      const big = await up({ from: 'city-jinan', to: 'sd-hub', origins: [run], padding: 'x'.repeat(262144) });
       expect(big.status).to.equal(413);
       expect(big.body.error?.code).to.equal('PAYLOAD_TOO_LARGE');
 
