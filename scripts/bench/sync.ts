@@ -337,7 +337,6 @@ export async function main(argv: string[] = []): Promise<void> {
       lines.push('   total time (own code and what it calls):');
       for (const f of s.inclusive) lines.push(`    ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}`);
     }
-    if (values.keep) lines.push('', `  kept: ${dir}`);
     process.stdout.write(`${lines.join('\n')}\n`);
     const fig = (r: PhaseResult) => ({ rate: r.rate, ratio: ratio(r.rate), seconds: r.seconds, first: r.first, done: r.done, peakRss: r.peakRss, rssAt: r.rssAt, ...(r.sender ? { sender: r.sender } : {}) });
     process.stdout.write(`${JSON.stringify({
