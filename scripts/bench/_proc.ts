@@ -48,11 +48,15 @@ export class NodeProcess {
     return this.child.pid ?? 0;
   }
 
-  /** Current RSS; keeps the peak (the high-water mark counts spikes between samples too). */
+  /** RSS of the last sample taken while the process lived. */
+  lastRss = 0;
+
+  /** Current RSS (the last one seen once the process is gone); keeps the peak (the high-water mark counts spikes between samples too). */
   sample(): number {
     const m = memOf(this.pid);
     this.peak = Math.max(this.peak, m.hwm, m.rss);
-    return m.rss;
+    if (m.rss > 0) this.lastRss = m.rss;
+    return this.lastRss;
   }
 
   output(): string {
