@@ -90,6 +90,7 @@ export class SyncClient {
   private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<HttpAnswer> {
     const { retry, requestTimeoutMs } = this.deps.config.exchange;
     const sleep = this.deps.sleep ?? sleepMs;
+    const bodyBytes = body === undefined ? undefined : Buffer.from(body, 'utf8');
     let lastError: Error | undefined;
     for (let attempt = 0; attempt < retry.attempts; attempt++) {
       if (attempt > 0) await sleep(backoffDelay(attempt - 1, retry.baseDelayMs, retry.maxDelayMs));
@@ -99,7 +100,8 @@ export class SyncClient {
         res = await fetch(`${this.parentUrl}${path}`, {
           method,
           headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-          ...(body !== undefined ? { body } : {}),
+          // Bytes, not a string: fetch would otherwise scan the whole text for lone surrogates on every attempt.
+          ...(bodyBytes !== undefined ? { body: bodyBytes } : {}),
           signal: AbortSignal.timeout(requestTimeoutMs),
         });
       } catch (err) {
@@ -184,50 +186,75 @@ export class SyncClient {
       let bytesBudget = this.deps.config.exchange.maxBatchBytes;
       let sent = 0;
       let batches = 0;
-      while (pending.size > 0) {
-        const order = [...pending.keys()].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
+      type Pending = Map<string, { from: number; to: number }>;
+      type Prepared = { text: string; plan: Array<{ origin: string; to: number }>; count: number; bytes: number };
+      const clone = (p: Pending): Pending => new Map([...p].map(([k, v]) => [k, { ...v }]));
+      const same = (a: Pending, b: Pending) => a.size === b.size && [...a].every(([k, v]) => b.get(k)?.from === v.from);
+      const advance = (state: Pending, plan: Prepared['plan'], heads: Record<string, { seq: number }> = {}) => {
+        for (const step of plan) {
+          const p = state.get(step.origin);
+          if (!p) continue;
+          p.from = Math.max(step.to, heads[step.origin]?.seq ?? 0);
+          if (p.from >= p.to) state.delete(step.origin);
+        }
+      };
+      // One batch from `state`: the node's own chain alone while it has anything to send (its directory events
+      // enroll the nodes whose chains follow), then other origins packed up to the budgets.
+      const build = async (state: Pending): Promise<Prepared | undefined> => {
+        const order = [...state.keys()].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
         const runs: string[] = [];
-        const plan: Array<{ origin: string; to: number; n: number }> = [];
+        const plan: Prepared['plan'] = [];
         let count = 0;
         let bytes = 0;
         for (const origin of order) {
-          const p = pending.get(origin) as { from: number; to: number };
+          const p = state.get(origin) as { from: number; to: number };
           const room = budget - count;
           if (room <= 0) break;
           const end = await this.deps.eventLog.batchEnd(db, origin, p.from, room, p.to);
-          if (end === undefined) { pending.delete(origin); continue; }
+          if (end === undefined) { state.delete(origin); continue; }
           if (count > 0 && end - p.from > room) break;
           const events = await this.deps.eventLog.rawEventsOf(db, origin, p.from, end);
           const heads = await this.deps.eventLog.checkpoints(db, origin, p.from, end);
           const text = runText(origin, events, heads);
           if (count > 0 && bytes + text.length > bytesBudget) break;
           runs.push(text);
-          plan.push({ origin, to: end, n: events.length });
+          plan.push({ origin, to: end });
           count += events.length;
           bytes += text.length;
-          // The node's own chain travels alone while it has anything to send.
           if (origin === me) break;
         }
-        if (runs.length === 0) break;
-        const a = await this.request('POST', '/exchange/v1/up', upBatchText(me, parent, runs));
+        return runs.length ? { text: upBatchText(me, parent, runs), plan, count, bytes } : undefined;
+      };
+      let next = await build(pending);
+      while (next) {
+        const current = next;
+        const inFlight = this.request('POST', '/exchange/v1/up', current.text);
+        inFlight.catch(() => undefined);
+        // While the parent applies this batch, read the next one as if it will be accepted.
+        const ahead = clone(pending);
+        advance(ahead, current.plan);
+        let prepared: Prepared | undefined;
+        try {
+          prepared = await build(ahead);
+        } catch {
+          prepared = undefined;
+        }
+        const a = await inFlight;
         if (a.status === 200) {
-          const heads = (a.body as { heads?: Record<string, { seq: number }> }).heads ?? {};
-          for (const step of plan) {
-            const p = pending.get(step.origin) as { from: number; to: number };
-            p.from = Math.max(step.to, heads[step.origin]?.seq ?? 0);
-            if (p.from >= p.to) pending.delete(step.origin);
-          }
-          sent += count;
+          advance(pending, current.plan, (a.body as { heads?: Record<string, { seq: number }> }).heads ?? {});
+          sent += current.count;
           batches += 1;
+          next = prepared && same(pending, ahead) ? prepared : await build(pending);
           continue;
         }
         if (a.status === 413) {
           // With a budget of one event the batch is already one run up to the nearest signed checkpoint: it
           // cannot shrink further, and sending it again would loop for ever.
           if (budget <= 1) throw this.refused(a, '上报批次（已减到最小仍过大）');
-          budget = Math.max(1, Math.floor(Math.min(budget, count) / 2));
-          bytesBudget = Math.max(1024, Math.floor(Math.min(bytesBudget, bytes) / 2));
+          budget = Math.max(1, Math.floor(Math.min(budget, current.count) / 2));
+          bytesBudget = Math.max(1024, Math.floor(Math.min(bytesBudget, current.bytes) / 2));
           this.deps.log.info({ budget, bytesBudget }, 'parent refused the batch as too large: halving');
+          next = await build(pending);
           continue;
         }
         if (a.status === 409) {
@@ -238,6 +265,7 @@ export class SyncClient {
             if (p) p.from = Math.max(0, x.seq - 1);
           }
           this.deps.log.warn({ expected }, 'parent expects earlier events: rewinding');
+          next = await build(pending);
           continue;
         }
         throw this.refused(a, '上报批次');
