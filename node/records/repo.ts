@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { insertMany, selectByKeys } from '../store/bulk.ts';
+import { insertMany, insertManyReturningIds, selectByKeys } from '../store/bulk.ts';
 import type { StoredSubjectRef } from './types.ts';
 
 
@@ -79,10 +79,7 @@ export const recordsRepo = {
 
   /** Inserts new subjects with their detail rows in the database of their type; returns key → id. */
   async insertSubjects(trx: Knex.Transaction, subjects: StoredSubjectRef[], at: string): Promise<Map<string, number>> {
-    await insertMany(trx, 'subjects', subjects.map((s) => ({ type: s.type, key: s.key, name: s.name, region: s.region ?? null, created_at: at, updated_at: at })));
-    const ids = await recordsRepo.subjectsByKeys(trx, subjects.map((s) => s.key));
-    const byKey = new Map<string, number>();
-    for (const [k, row] of ids) byKey.set(k, row.id);
+    const byKey = await insertManyReturningIds(trx, 'subjects', subjects.map((s) => ({ type: s.type, key: s.key, name: s.name, region: s.region ?? null, created_at: at, updated_at: at })), 'key');
     const detail = (type: string) => subjects.filter((s) => s.type === type);
     await insertMany(trx, 'legal_persons', detail('legal_person').map((s) => ({ subject_id: byKey.get(s.key), uscc: s.code, name: s.name, org_category: (s.code ?? '').slice(0, 2), region: s.region ?? null })));
     await insertMany(trx, 'non_enterprises', detail('non_enterprise').map((s) => ({ subject_id: byKey.get(s.key), uscc: s.code, name: s.name, org_category: (s.code ?? '').slice(0, 2), region: s.region ?? null })));

@@ -54,6 +54,44 @@ export async function insertMany(db: Knex | Knex.Transaction, table: string, row
 }
 
 /**
+ * Inserts rows and returns the generated integer id of each by the value of its unique `keyColumn` (SQLite:
+ * each statement's last row id; PostgreSQL: `returning`), so callers need not look the rows up again.
+ */
+export async function insertManyReturningIds(db: Knex | Knex.Transaction, table: string, rows: Array<Record<string, unknown>>, keyColumn: string, idColumn = 'id'): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  if (rows.length === 0) return ids;
+  const columns = Object.keys(rows[0] as object);
+  if (isSqlite(db)) {
+    const conn = (await (db.client as { acquireConnection(): Promise<SqliteConnection> }).acquireConnection());
+    try {
+      let cache = statements.get(conn);
+      if (!cache) statements.set(conn, (cache = new Map()));
+      const key = `${table}\u0001${columns.join(',')}`;
+      let stmt = cache.get(key);
+      if (!stmt) {
+        stmt = conn.prepare(`insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values (${columns.map(() => '?').join(',')})`);
+        cache.set(key, stmt);
+      }
+      const values: unknown[] = new Array(columns.length);
+      for (const row of rows) {
+        for (let i = 0; i < columns.length; i++) values[i] = row[columns[i] as string] ?? null;
+        ids.set(String(row[keyColumn]), Number((stmt.run(...values) as { lastInsertRowid: number | bigint }).lastInsertRowid));
+      }
+      return ids;
+    } finally {
+      if (!('isTransaction' in db && db.isTransaction)) await (db.client as { releaseConnection(c: unknown): Promise<void> }).releaseConnection(conn);
+    }
+  }
+  const chunk = Math.max(1, Math.floor(MAX_VARIABLES / columns.length));
+  for (let i = 0; i < rows.length; i += chunk) {
+    const part = rows.slice(i, i + chunk);
+    const returned = (await db(table).insert(part).returning([idColumn, keyColumn])) as Array<Record<string, unknown>>;
+    for (const r of returned) ids.set(String(r[keyColumn]), Number(r[idColumn]));
+  }
+  return ids;
+}
+
+/**
  * Looks up rows by many keys (equality on `keyColumns`). On SQLite one prepared statement runs per key on the
  * transaction's connection (an IN list would be compiled anew for every batch); on PostgreSQL one IN query per
  * chunk. `where` adds fixed equality conditions.
