@@ -317,7 +317,15 @@ export class SyncClient {
   async round(opts: { up?: boolean; down?: boolean } = {}): Promise<{ up: UpResult; down: DownResult }> {
     const doUp = opts.up ?? true;
     const doDown = opts.down ?? true;
-    await this.refreshDirectory();
+    try {
+      await this.refreshDirectory();
+    } catch (err) {
+      // The directory is a round's first request: a parent that is down or refuses must show in status too.
+      const parent = this.deps.config.parentId ?? this.discoveredParentId;
+      const directions = [...(doUp ? ['up' as const] : []), ...(doDown ? ['down' as const] : [])];
+      if (parent) for (const d of directions) await stateRepo.put(this.deps.db, parent, d, this.now(), { error: (err as Error).message }).catch(() => undefined);
+      throw err;
+    }
     const up = doUp ? await this.up() : { sent: 0, batches: 0 };
     const down = doDown ? await this.down() : { received: 0, batches: 0 };
     return { up, down };
