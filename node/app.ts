@@ -20,6 +20,7 @@ import { recordRoutes } from './records/routes.ts';
 import { subjectRoutes } from './query/routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { createLogger } from './log.ts';
+import { ConfigInvalid } from './errors.ts';
 import { DirectoryService } from './exchange/directory.ts';
 import { NodeTokenVerifier } from './exchange/node-auth.ts';
 import { exchangeRoutes } from './exchange/routes.ts';
@@ -104,10 +105,19 @@ export interface RunningNode { ctx: NodeContext; server: Server; url: string; st
 export async function startNode(config: Config, opts: OpenOptions = {}): Promise<RunningNode> {
   const ctx = await openNode(config, opts);
   const app = createApp(ctx);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.listen.port, config.listen.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(config.listen.port, config.listen.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+      s.once('error', reject);
+    });
+  } catch (err) {
+    await ctx.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new ConfigInvalid(`端口 ${config.listen.port} 已被占用（${config.listen.host}），请更换 listen.port 或停止占用它的程序`);
+    if (code === 'EACCES') throw new ConfigInvalid(`无权监听端口 ${config.listen.port}（${config.listen.host}）`);
+    throw err;
+  }
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;

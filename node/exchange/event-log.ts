@@ -175,7 +175,7 @@ export class EventLog {
    * Appends this node's events in the caller's transaction, continuing its chain, and re-signs the head once.
    * On PostgreSQL the head row is locked so concurrent writers queue instead of forking the chain.
    */
-  async append(trx: Knex.Transaction, inputs: EventInput[]): Promise<NodeEvent[]> {
+  async append(trx: Knex.Transaction, inputs: EventInput[], when?: string): Promise<NodeEvent[]> {
     if (inputs.length === 0) return [];
     const origin = this.deps.origin;
     await lockEvents(trx);
@@ -184,7 +184,8 @@ export class EventLog {
     const headRow = (await q.first()) as { seq: number | string; hash: string } | undefined;
     let seq = headRow ? Number(headRow.seq) : 0;
     let prevHash = headRow ? headRow.hash : GENESIS_HASH;
-    const at = this.deps.clock().toISOString();
+    // The caller's time when it stamps its own rows with it, so rows and events agree to the millisecond.
+    const at = when ?? this.deps.clock().toISOString();
     const events: NodeEvent[] = [];
     const rows: Array<Record<string, unknown>> = [];
     const checkpoints: SignedHead[] = [];

@@ -181,7 +181,7 @@ export class RecordService {
       results.push({ index: p.index, status: op === 'create' ? 'created' : 'updated', id, version });
     }
     // The event log assigns the sequence numbers; records and versions point at their events.
-    const appended = await this.deps.eventLog.append(trx, events);
+    const appended = await this.deps.eventLog.append(trx, events, at);
     appended.forEach((ev, i) => {
       // In order, so a record written twice in this batch ends up pointing at its later event.
       (eventRows[i] as RecordRow).seq = ev.seq;

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer, type AddressInfo } from 'node:net';
 import { validateConfig, loadConfig } from '../../node/config/load.ts';
 import { cli, cliSpawn } from '../helpers/cli.ts';
 
@@ -88,6 +89,24 @@ describe('node config', () => {
     expect(stderr).to.include('/listen/port');
     expect(stderr).to.include('/bogus');
     expect(stderr).not.to.match(/listening|已启动/);
+  });
+
+  it('start on a port that is taken stops with a clear message instead of hanging', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const r = cli(['init', '--role', 'province', '--id', 'sd-hub', '--name', '山东省公共信用信息平台', '--region', '370000', '--port', String(port), '--dir', dir]);
+      expect(r.status, r.stderr).to.equal(0);
+      const child = cliSpawn(['start', '--config', path.join(dir, 'credit-node.json')]);
+      let stderr = '';
+      child.stderr?.on('data', (c: Buffer) => { stderr += c.toString(); });
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(code).to.equal(1);
+      expect(stderr).to.include(`端口 ${port} 已被占用`);
+    } finally {
+      busy.close();
+    }
   });
 
   it('start serves /healthz and shuts down cleanly on SIGTERM', async () => {
