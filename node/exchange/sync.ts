@@ -30,6 +30,9 @@ export interface DownResult { received: number; batches: number }
 
 interface HttpAnswer { status: number; body: unknown; text: string }
 
+/** Up batches in flight at once (see SyncClient.up). */
+const PIPELINE_DEPTH = 2;
+
 const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Exponential backoff with full jitter: a random wait in [base·2^n / 2, base·2^n], capped. */
@@ -189,7 +192,6 @@ export class SyncClient {
       type Pending = Map<string, { from: number; to: number }>;
       type Prepared = { text: string; plan: Array<{ origin: string; to: number }>; count: number; bytes: number };
       const clone = (p: Pending): Pending => new Map([...p].map(([k, v]) => [k, { ...v }]));
-      const same = (a: Pending, b: Pending) => a.size === b.size && [...a].every(([k, v]) => b.get(k)?.from === v.from);
       const advance = (state: Pending, plan: Prepared['plan'], heads: Record<string, { seq: number }> = {}) => {
         for (const step of plan) {
           const p = state.get(step.origin);
@@ -225,39 +227,49 @@ export class SyncClient {
         }
         return runs.length ? { text: upBatchText(me, parent, runs), plan, count, bytes } : undefined;
       };
-      let next = await build(pending);
-      while (next) {
-        const current = next;
-        const inFlight = this.request('POST', '/exchange/v1/up', current.text);
-        inFlight.catch(() => undefined);
-        // While the parent applies this batch, read the next one as if it will be accepted.
-        const ahead = clone(pending);
-        advance(ahead, current.plan);
-        let prepared: Prepared | undefined;
-        try {
-          prepared = await build(ahead);
-        } catch {
-          prepared = undefined;
+      // Up to PIPELINE_DEPTH batches in flight: the parent always has the next one waiting while it applies
+      // one, and this node reads ahead meanwhile. `ahead` is where the chains stand once all of them are taken.
+      type Flight = { batch: Prepared; answer: Promise<HttpAnswer> };
+      const queue: Flight[] = [];
+      let ahead = clone(pending);
+      const fill = async () => {
+        while (queue.length < PIPELINE_DEPTH) {
+          const b = await build(ahead);
+          if (!b) break;
+          advance(ahead, b.plan);
+          const answer = this.request('POST', '/exchange/v1/up', b.text);
+          answer.catch(() => undefined);
+          queue.push({ batch: b, answer });
         }
-        const a = await inFlight;
+      };
+      const accepted = (f: Flight, a: HttpAnswer) => {
+        advance(pending, f.batch.plan, (a.body as { heads?: Record<string, { seq: number }> }).heads ?? {});
+        sent += f.batch.count;
+        batches += 1;
+      };
+      await fill();
+      while (queue.length > 0) {
+        const f = queue.shift() as Flight;
+        const a = await f.answer;
         if (a.status === 200) {
-          advance(pending, current.plan, (a.body as { heads?: Record<string, { seq: number }> }).heads ?? {});
-          sent += current.count;
-          batches += 1;
-          next = prepared && same(pending, ahead) ? prepared : await build(pending);
+          accepted(f, a);
+          await fill();
           continue;
+        }
+        // Refused: the batches sent after it are settled first (they were applied or refused as a whole), then
+        // the pipeline restarts from what the parent really holds.
+        for (const g of queue.splice(0)) {
+          const b = await g.answer.catch(() => undefined);
+          if (b?.status === 200) accepted(g, b);
         }
         if (a.status === 413) {
           // With a budget of one event the batch is already one run up to the nearest signed checkpoint: it
           // cannot shrink further, and sending it again would loop for ever.
           if (budget <= 1) throw this.refused(a, '上报批次（已减到最小仍过大）');
-          budget = Math.max(1, Math.floor(Math.min(budget, current.count) / 2));
-          bytesBudget = Math.max(1024, Math.floor(Math.min(bytesBudget, current.bytes) / 2));
+          budget = Math.max(1, Math.floor(Math.min(budget, f.batch.count) / 2));
+          bytesBudget = Math.max(1024, Math.floor(Math.min(bytesBudget, f.batch.bytes) / 2));
           this.deps.log.info({ budget, bytesBudget }, 'parent refused the batch as too large: halving');
-          next = await build(pending);
-          continue;
-        }
-        if (a.status === 409) {
+        } else if (a.status === 409) {
           const expected = ((a.body as { error?: { details?: { expected?: Array<{ origin: string; seq: number }> } } }).error?.details?.expected) ?? [];
           if (expected.length === 0) throw this.refused(a, '上报批次');
           for (const x of expected) {
@@ -265,10 +277,11 @@ export class SyncClient {
             if (p) p.from = Math.max(0, x.seq - 1);
           }
           this.deps.log.warn({ expected }, 'parent expects earlier events: rewinding');
-          next = await build(pending);
-          continue;
+        } else {
+          throw this.refused(a, '上报批次');
         }
-        throw this.refused(a, '上报批次');
+        ahead = clone(pending);
+        await fill();
       }
       const lag = await this.upLag(remote);
       await stateRepo.put(db, parent, 'up', this.now(), { ok: true, lag });

@@ -348,7 +348,8 @@ for (const backend of backends()) {
       }
       expect(error).to.deep.include({ code: 'PEER_REFUSED' });
       expect(error?.details?.status).to.equal(413);
-      expect(posts.length).to.be.within(2, 12);
+      // Two batches are in flight at a time, so each halving step may cost two refused requests.
+      expect(posts.length).to.be.within(2, 24);
       expect(await head(hub, 'city-jinan')).to.deep.equal(before);
     });
   });
