@@ -32,6 +32,8 @@ interface HttpAnswer { status: number; body: unknown; text: string }
 
 /** Up batches in flight at once (see SyncClient.up). */
 const PIPELINE_DEPTH = 2;
+/** How many times one round picks up what arrived while it was sending, before it ends and reports. */
+const MAX_EXTENSIONS = 50;
 
 const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -165,6 +167,10 @@ export class SyncClient {
       const remote = await this.parentHeads();
       const subtree = await this.deps.directory.subtreeOf(me);
       const pending = new Map<string, { from: number; to: number }>();
+      // What the parent holds of each chain as far as its answers tell, and chains not to send this round.
+      const confirmed = new Map<string, number>();
+      const skip = new Set<string>();
+      for (const [origin, r] of remote) confirmed.set(origin, r.seq);
       for (const h of await this.deps.eventLog.heads(db)) {
         if (!subtree.has(h.origin)) continue;
         if (h.origin !== me && (await this.deps.directory.lookup(h.origin))?.status !== 'active') continue;
@@ -176,11 +182,13 @@ export class SyncClient {
             const msg = `来源 ${h.origin} 在序号 ${r.seq} 处本节点与上级节点的哈希不同（链已分叉），停止上报该来源`;
             this.deps.log.error({ alarm: 'CHAIN_FORK', origin: h.origin, seq: r.seq }, msg);
             await stateRepo.alarm(db, { at: this.now(), code: 'CHAIN_FORK', peer: parent, origin: h.origin, detail: msg });
+            skip.add(h.origin);
             continue;
           }
         }
         if (r && r.seq > h.seq) {
           this.deps.log.warn({ origin: h.origin, local: h.seq, parent: r.seq }, 'the parent holds more of this chain than this node');
+          skip.add(h.origin);
           continue;
         }
         if (h.seq > from) pending.set(h.origin, { from, to: h.seq });
@@ -243,43 +251,66 @@ export class SyncClient {
         }
       };
       const accepted = (f: Flight, a: HttpAnswer) => {
-        advance(pending, f.batch.plan, (a.body as { heads?: Record<string, { seq: number }> }).heads ?? {});
+        const heads = (a.body as { heads?: Record<string, { seq: number }> }).heads ?? {};
+        advance(pending, f.batch.plan, heads);
+        for (const step of f.batch.plan) confirmed.set(step.origin, Math.max(confirmed.get(step.origin) ?? 0, heads[step.origin]?.seq ?? step.to));
         sent += f.batch.count;
         batches += 1;
       };
+      // A relay keeps receiving while it sends: chains that grew meanwhile go on in the same round.
+      const grown = async (): Promise<boolean> => {
+        let more = false;
+        for (const h of await this.deps.eventLog.heads(db)) {
+          if (!subtree.has(h.origin) || skip.has(h.origin)) continue;
+          if (h.origin !== me && (await this.deps.directory.lookup(h.origin))?.status !== 'active') continue;
+          const from = confirmed.get(h.origin) ?? 0;
+          if (h.seq <= from) continue;
+          const p = pending.get(h.origin);
+          if (p) p.to = Math.max(p.to, h.seq);
+          else pending.set(h.origin, { from, to: h.seq });
+          more = true;
+        }
+        return more;
+      };
       await fill();
-      while (queue.length > 0) {
-        const f = queue.shift() as Flight;
-        const a = await f.answer;
-        if (a.status === 200) {
-          accepted(f, a);
-          await fill();
-          continue;
-        }
-        // Refused: the batches sent after it are settled first (they were applied or refused as a whole), then
-        // the pipeline restarts from what the parent really holds.
-        for (const g of queue.splice(0)) {
-          const b = await g.answer.catch(() => undefined);
-          if (b?.status === 200) accepted(g, b);
-        }
-        if (a.status === 413) {
-          // With a budget of one event the batch is already one run up to the nearest signed checkpoint: it
-          // cannot shrink further, and sending it again would loop for ever.
-          if (budget <= 1) throw this.refused(a, '上报批次（已减到最小仍过大）');
-          budget = Math.max(1, Math.floor(Math.min(budget, f.batch.count) / 2));
-          bytesBudget = Math.max(1024, Math.floor(Math.min(bytesBudget, f.batch.bytes) / 2));
-          this.deps.log.info({ budget, bytesBudget }, 'parent refused the batch as too large: halving');
-        } else if (a.status === 409) {
-          const expected = ((a.body as { error?: { details?: { expected?: Array<{ origin: string; seq: number }> } } }).error?.details?.expected) ?? [];
-          if (expected.length === 0) throw this.refused(a, '上报批次');
-          for (const x of expected) {
-            const p = pending.get(x.origin);
-            if (p) p.from = Math.max(0, x.seq - 1);
+      for (let rounds = 0; ; rounds++) {
+        while (queue.length > 0) {
+          const f = queue.shift() as Flight;
+          const a = await f.answer;
+          if (a.status === 200) {
+            accepted(f, a);
+            await fill();
+            continue;
           }
-          this.deps.log.warn({ expected }, 'parent expects earlier events: rewinding');
-        } else {
-          throw this.refused(a, '上报批次');
+          // Refused: the batches sent after it are settled first (they were applied or refused as a whole), then
+          // the pipeline restarts from what the parent really holds.
+          for (const g of queue.splice(0)) {
+            const b = await g.answer.catch(() => undefined);
+            if (b?.status === 200) accepted(g, b);
+          }
+          if (a.status === 413) {
+            // With a budget of one event the batch is already one run up to the nearest signed checkpoint: it
+            // cannot shrink further, and sending it again would loop for ever.
+            if (budget <= 1) throw this.refused(a, '上报批次（已减到最小仍过大）');
+            budget = Math.max(1, Math.floor(Math.min(budget, f.batch.count) / 2));
+            bytesBudget = Math.max(1024, Math.floor(Math.min(bytesBudget, f.batch.bytes) / 2));
+            this.deps.log.info({ budget, bytesBudget }, 'parent refused the batch as too large: halving');
+          } else if (a.status === 409) {
+            const expected = ((a.body as { error?: { details?: { expected?: Array<{ origin: string; seq: number }> } } }).error?.details?.expected) ?? [];
+            if (expected.length === 0) throw this.refused(a, '上报批次');
+            for (const x of expected) {
+              const p = pending.get(x.origin);
+              if (p) p.from = Math.max(0, x.seq - 1);
+              confirmed.set(x.origin, Math.max(0, x.seq - 1));
+            }
+            this.deps.log.warn({ expected }, 'parent expects earlier events: rewinding');
+          } else {
+            throw this.refused(a, '上报批次');
+          }
+          ahead = clone(pending);
+          await fill();
         }
+        if (rounds >= MAX_EXTENSIONS || !(await grown())) break;
         ahead = clone(pending);
         await fill();
       }
