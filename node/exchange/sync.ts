@@ -314,7 +314,7 @@ export class SyncClient {
         ahead = clone(pending);
         await fill();
       }
-      const lag = await this.upLag(remote);
+      const lag = await this.upLag();
       await stateRepo.put(db, parent, 'up', this.now(), { ok: true, lag });
       return { sent, batches };
     } catch (err) {
@@ -323,8 +323,8 @@ export class SyncClient {
     }
   }
 
-  /** Events of this subtree the parent does not hold yet, as far as the last answer tells. */
-  private async upLag(_remote: Map<string, { seq: number }>): Promise<number> {
+  /** Events of this subtree the parent does not hold yet, from its heads after the round. */
+  private async upLag(): Promise<number> {
     const remote = await this.parentHeads();
     const subtree = await this.deps.directory.subtreeOf(this.deps.config.id);
     let lag = 0;
