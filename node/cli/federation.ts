@@ -48,7 +48,7 @@ export async function initFederation(dir: string, specs: FederationNodeSpec[], c
     if (!existsSync(configFile)) {
       const parentPem = parent ? readFileSync(path.join(parent.dir, 'keys/node.pub'), 'utf8') : undefined;
       await initNode({
-        dir: nodeDir, id: spec.id, name: spec.name, role: spec.role, region: spec.region, port: spec.port,
+        dir: nodeDir, id: spec.id, name: spec.name, role: spec.role, region: spec.region, port: spec.port, quiet: true,
         ...(spec.sector ? { sector: spec.sector } : {}),
         ...(parent && parentPem ? { parentUrl: parent.url, parentId: parent.spec.id, parentKeyPem: parentPem } : {}),
       });

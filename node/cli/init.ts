@@ -65,11 +65,11 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 /** Creates a node directory: config, key pair and an empty, migrated store. */
-export async function initNode(v: Parameters<typeof initialConfig>[0] & { dir: string; parentKeyFile?: string; parentKeyPem?: string }): Promise<InitResult> {
+export async function initNode(v: Parameters<typeof initialConfig>[0] & { dir: string; parentKeyFile?: string; parentKeyPem?: string; quiet?: boolean }): Promise<InitResult> {
   const dir = path.resolve(v.dir);
   const file = path.join(dir, 'credit-node.json');
   if (existsSync(file)) throw new UsageError(`配置文件已存在，不会覆盖：${file}`);
-  const { dir: _dir, parentKeyFile, parentKeyPem, ...fields } = v;
+  const { dir: _dir, parentKeyFile, parentKeyPem, quiet, ...fields } = v;
   let parentPem = parentKeyPem;
   if (parentKeyFile) {
     if (!existsSync(parentKeyFile)) throw new UsageError(`上级节点公钥文件不存在：${parentKeyFile}`);
@@ -97,6 +97,6 @@ export async function initNode(v: Parameters<typeof initialConfig>[0] & { dir: s
   } finally {
     await store.close();
   }
-  say(`已创建节点 ${config.id}（${config.name}），配置文件：${file}`);
+  if (!quiet) say(`已创建节点 ${config.id}（${config.name}），配置文件：${file}`);
   return { id: config.id, role: config.role, publicKey: keys.publicKeyPem, fingerprint: keys.fingerprint, config: file };
 }
