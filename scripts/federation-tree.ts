@@ -10,9 +10,7 @@
  * the hub's, and adds the exact up lag: the node's own chain head minus what the hub holds of it. Every node
  * learns the hub's key from the directory its parent serves, so a token of the hub's is accepted throughout.
  */
-import { realpathSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 import { loadConfig } from '../node/config/load.ts';
 import { openNode, type NodeContext } from '../node/app.ts';
@@ -20,6 +18,7 @@ import { stateRepo, type PeerState } from '../node/exchange/state-repo.ts';
 import { signNodeToken } from '../node/exchange/node-auth.ts';
 import type { DirectoryEntry } from '../node/exchange/directory.ts';
 import type { Output } from './sync-round.ts';
+import { isMain } from './is-main.ts';
 
 export interface TreeNode {
   id: string;
@@ -192,15 +191,5 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
   }
 }
 
-/** True when this module is the program (not imported by a test). */
-function runDirectly(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return import.meta.url === pathToFileURL(script).href;
-  }
-}
 
-if (runDirectly()) process.exitCode = await main(process.argv.slice(2));
+if (isMain(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

@@ -5,11 +5,10 @@
  *   npx tsx scripts/generate-data.ts --category administrative_penalty --count 10000 --seed 42 \
  *     --format csv --encoding gb18030 --out file.csv [--bad-ratio 0.1] [--start-index 0]
  */
-import { createWriteStream, realpathSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import iconv from 'iconv-lite';
 import { SchemaRegistry } from '../node/records/schema-registry.ts';
 import { Random, hashString, subSeed, weighted } from './generate/random.ts';
@@ -20,6 +19,7 @@ import { csvColumns, csvLine, type RowStyle } from './generate/csv.ts';
 import { corrupt, corruptionPlan } from './generate/corrupt.ts';
 import { runCli } from './generate/cli.ts';
 import type { RecordJson } from './generate/types.ts';
+import { isMain } from './is-main.ts';
 
 export type { RecordJson } from './generate/types.ts';
 
@@ -187,18 +187,7 @@ export async function writeRecordsFile(opts: WriteOptions): Promise<{ count: num
   return { count, bad, file };
 }
 
-/** True when this module is the program (tsx scripts/generate-data.ts, or node dist/scripts/generate-data.js). */
-function runDirectly(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  if (import.meta.url === pathToFileURL(script).href) return true;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
 
-if (runDirectly()) {
+if (isMain(import.meta.url)) {
   process.exitCode = await runCli(process.argv.slice(2), writeRecordsFile);
 }

@@ -11,13 +11,12 @@
  * first). A node whose up failed skips its down; a failing node never stops the others. Nodes without a parent
  * are listed and skipped. Prints a table (or JSON with --json); exit 1 when any node failed, 2 on bad usage.
  */
-import { realpathSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../node/config/load.ts';
 import { openNode, type NodeContext } from '../node/app.ts';
 import { createLogger } from '../node/log.ts';
 import type { Config } from '../node/config/types.ts';
+import { isMain } from './is-main.ts';
 
 export interface SyncRow {
   node: string;
@@ -148,15 +147,5 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
   return failed ? 1 : 0;
 }
 
-/** True when this module is the program (not imported by a test or another script). */
-function runDirectly(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return import.meta.url === pathToFileURL(script).href;
-  }
-}
 
-if (runDirectly()) process.exitCode = await main(process.argv.slice(2));
+if (isMain(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

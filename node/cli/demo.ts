@@ -1,8 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import path from 'node:path';
 import { parse, say } from './common.ts';
-import { demoFederation, initFederation, type FederationNode, type FederationNodeSpec } from './federation.ts';
+import { demoFederation, freePorts, initFederation, type FederationNode, type FederationNodeSpec } from './federation.ts';
 import { loadConfig } from '../config/load.ts';
 import { startNode, type NodeContext, type RunningNode } from '../app.ts';
 import { SyncScheduler } from '../exchange/scheduler.ts';
@@ -60,22 +59,6 @@ export function demoData(): Record<string, RecordJson[]> {
   };
 }
 
-/** `n` ports the system has free now on loopback (for --base-port 0). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      servers.push(await new Promise<Server>((resolve, reject) => {
-        const s = createServer();
-        s.once('error', reject);
-        s.listen(0, '127.0.0.1', () => resolve(s));
-      }));
-    }
-    return servers.map((s) => (s.address() as AddressInfo).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  }
-}
 
 /**
  * The ports of the demo nodes: an existing node keeps the port in its config (its children's parent URL

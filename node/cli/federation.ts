@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { pino } from 'pino';
 import { initNode } from './init.ts';
 import { loadConfig } from '../config/load.ts';
@@ -81,5 +82,22 @@ async function enroll(parentConfigFile: string, spec: FederationNodeSpec, public
     await ctx.directory.enroll({ id: spec.id, role: spec.role, name: spec.name, region: spec.region, ...(spec.sector ? { sector: spec.sector } : {}), publicKeyPem });
   } finally {
     await ctx.close();
+  }
+}
+
+/** `n` ports the system has free now on loopback (for --base-port 0). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers: Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      servers.push(await new Promise<Server>((resolve, reject) => {
+        const s = createServer();
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve(s));
+      }));
+    }
+    return servers.map((s) => (s.address() as AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
 }

@@ -13,6 +13,32 @@ function isSqlite(db: Knex | Knex.Transaction): boolean {
 }
 
 /**
+ * Runs `fn` on the SQLite connection: inside a transaction, the transaction's own; outside, the pool's only
+ * connection, released afterwards.
+ */
+async function onConnection<T>(db: Knex | Knex.Transaction, fn: (conn: SqliteConnection) => T): Promise<T> {
+  const conn = await (db.client as { acquireConnection(): Promise<SqliteConnection> }).acquireConnection();
+  try {
+    return fn(conn);
+  } finally {
+    if (!('isTransaction' in db && db.isTransaction)) await (db.client as { releaseConnection(c: unknown): Promise<void> }).releaseConnection(conn);
+  }
+}
+
+/** A statement prepared once per connection and reused (better-sqlite3 compiles on prepare). */
+function prepared(conn: SqliteConnection, sql: string): SqliteStatement {
+  let cache = statements.get(conn);
+  if (!cache) statements.set(conn, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) cache.set(sql, (stmt = conn.prepare(sql)));
+  return stmt;
+}
+
+/** The single-row insert for `table` and `columns`. */
+const insertStatement = (conn: SqliteConnection, table: string, columns: string[]) =>
+  prepared(conn, `insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values (${columns.map(() => '?').join(',')})`);
+
+/**
  * Inserts many rows with as little overhead as each dialect allows (DESIGN.md §3, hot paths). On SQLite: one
  * prepared single-row statement per table, run on the transaction's own connection (better-sqlite3 is
  * synchronous, so this is the fastest path). On PostgreSQL: multi-row VALUES statements.
@@ -21,25 +47,14 @@ export async function insertMany(db: Knex | Knex.Transaction, table: string, row
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0] as object);
   if (isSqlite(db)) {
-    // Inside a transaction this is the transaction's connection; outside, the pool's only connection.
-    const conn = (await (db.client as { acquireConnection(): Promise<SqliteConnection> }).acquireConnection());
-    try {
-      let cache = statements.get(conn);
-      if (!cache) statements.set(conn, (cache = new Map()));
-      const key = `${table}\u0001${columns.join(',')}`;
-      let stmt = cache.get(key);
-      if (!stmt) {
-        stmt = conn.prepare(`insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values (${columns.map(() => '?').join(',')})`);
-        cache.set(key, stmt);
-      }
+    await onConnection(db, (conn) => {
+      const stmt = insertStatement(conn, table, columns);
       const values: unknown[] = new Array(columns.length);
       for (const row of rows) {
         for (let i = 0; i < columns.length; i++) values[i] = row[columns[i] as string] ?? null;
         stmt.run(...values);
       }
-    } finally {
-      if (!('isTransaction' in db && db.isTransaction)) await (db.client as { releaseConnection(c: unknown): Promise<void> }).releaseConnection(conn);
-    }
+    });
     return;
   }
   const chunk = Math.max(1, Math.floor(MAX_VARIABLES / columns.length));
@@ -62,25 +77,15 @@ export async function insertManyReturningIds(db: Knex | Knex.Transaction, table:
   if (rows.length === 0) return ids;
   const columns = Object.keys(rows[0] as object);
   if (isSqlite(db)) {
-    const conn = (await (db.client as { acquireConnection(): Promise<SqliteConnection> }).acquireConnection());
-    try {
-      let cache = statements.get(conn);
-      if (!cache) statements.set(conn, (cache = new Map()));
-      const key = `${table}\u0001${columns.join(',')}`;
-      let stmt = cache.get(key);
-      if (!stmt) {
-        stmt = conn.prepare(`insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values (${columns.map(() => '?').join(',')})`);
-        cache.set(key, stmt);
-      }
+    return onConnection(db, (conn) => {
+      const stmt = insertStatement(conn, table, columns);
       const values: unknown[] = new Array(columns.length);
       for (const row of rows) {
         for (let i = 0; i < columns.length; i++) values[i] = row[columns[i] as string] ?? null;
         ids.set(String(row[keyColumn]), Number((stmt.run(...values) as { lastInsertRowid: number | bigint }).lastInsertRowid));
       }
       return ids;
-    } finally {
-      if (!('isTransaction' in db && db.isTransaction)) await (db.client as { releaseConnection(c: unknown): Promise<void> }).releaseConnection(conn);
-    }
+    });
   }
   const chunk = Math.max(1, Math.floor(MAX_VARIABLES / columns.length));
   for (let i = 0; i < rows.length; i += chunk) {
@@ -100,23 +105,14 @@ export async function selectByKeys<T>(db: Knex | Knex.Transaction, table: string
   if (keys.length === 0) return [];
   const fixed = Object.keys(where);
   if (isSqlite(db)) {
-    const conn = (await (db.client as { acquireConnection(): Promise<SqliteConnection> }).acquireConnection());
-    try {
-      let cache = statements.get(conn);
-      if (!cache) statements.set(conn, (cache = new Map()));
+    return onConnection(db, (conn) => {
       const sql = `select ${columns.map((c) => `"${c}"`).join(',')} from "${table}" where ${[...fixed, keyColumn].map((c) => `"${c}" = ?`).join(' and ')}`;
-      let stmt = cache.get(sql) as (SqliteStatement & { all(...p: unknown[]): T[] }) | undefined;
-      if (!stmt) {
-        stmt = conn.prepare(sql) as SqliteStatement & { all(...p: unknown[]): T[] };
-        cache.set(sql, stmt);
-      }
+      const stmt = prepared(conn, sql) as SqliteStatement & { all(...p: unknown[]): T[] };
       const fixedValues = fixed.map((c) => where[c]);
       const out: T[] = [];
       for (const key of keys) for (const row of stmt.all(...fixedValues, key)) out.push(row);
       return out;
-    } finally {
-      if (!('isTransaction' in db && db.isTransaction)) await (db.client as { releaseConnection(c: unknown): Promise<void> }).releaseConnection(conn);
-    }
+    });
   }
   const out: T[] = [];
   for (let i = 0; i < keys.length; i += 1000) {

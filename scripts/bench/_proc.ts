@@ -82,17 +82,7 @@ export class NodeProcess {
   }
 }
 
-/** Free TCP ports on the loopback interface. */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
+export { freePorts } from '../../node/cli/federation.ts';
 
 /** Waits until the node answers /healthz (or its process ends). */
 export async function waitHealthy(url: string, proc: NodeProcess, timeoutMs = 60_000): Promise<void> {

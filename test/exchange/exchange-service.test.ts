@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
@@ -9,7 +8,7 @@ import { pino } from 'pino';
 import { backends, PG_URL, type Backend } from '../helpers/node.ts';
 import { companyCode, penalty } from '../helpers/records.ts';
 import { generateRecords } from '../../scripts/generate-data.ts';
-import { initFederation, type FederationNodeSpec } from '../../node/cli/federation.ts';
+import { demoFederation, freePorts, initFederation, type FederationNodeSpec } from '../../node/cli/federation.ts';
 import { loadConfig } from '../../node/config/load.ts';
 import { startNode, type RunningNode } from '../../node/app.ts';
 import { signNodeToken } from '../../node/exchange/node-auth.ts';
@@ -21,34 +20,8 @@ import { stateRepo } from '../../node/exchange/state-repo.ts';
 
 type Spec = Omit<FederationNodeSpec, 'port'>;
 
-const SPECS: Spec[] = [
-  { id: 'sd-hub', name: '山东省公共信用信息平台', role: 'province', region: '370000' },
-  { id: 'city-jinan', name: '济南市公共信用信息平台', role: 'city', region: '370100', parent: 'sd-hub' },
-  { id: 'jinan-market', name: '济南市市场监督管理局', role: 'industry', region: '370100', sector: 'market', parent: 'city-jinan' },
-  { id: 'sd-tax', name: '国家税务总局山东省税务局', role: 'industry', region: '370000', sector: 'tax', parent: 'sd-hub' },
-];
+const SPECS: Spec[] = demoFederation(0).map(({ port: _p, ...s }) => s);
 
-/** initFederation reports each node it creates on stderr, as the CLI does; the tests keep quiet. */
-async function quietly<T>(fn: () => Promise<T>): Promise<T> {
-  const write = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    return await fn();
-  } finally {
-    process.stderr.write = write;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** In-process nodes of one federation on loopback ports, each with its own SQLite file or PostgreSQL schema. */
 async function federation(backend: Backend, configure?: (cfg: Record<string, unknown>, spec: FederationNodeSpec) => void) {
@@ -63,13 +36,14 @@ async function federation(backend: Backend, configure?: (cfg: Record<string, unk
     }
     await admin.destroy();
   }
-  const specs = await Promise.all(SPECS.map(async (s) => ({ ...s, port: await freePort() })));
-  const made = await quietly(() => initFederation(dir, specs, (cfg, spec) => {
+  const ports = await freePorts(SPECS.length);
+  const specs = SPECS.map((s, i) => ({ ...s, port: ports[i] as number }));
+  const made = await initFederation(dir, specs, (cfg, spec) => {
     cfg['log'] = { level: 'silent' };
     const schema = schemas.get(spec.id);
     if (schema) cfg['store'] = { client: 'pg', connection: PG_URL, schema };
     configure?.(cfg, spec);
-  }));
+  });
   const nodes: Record<string, RunningNode> = {};
   for (const n of made) nodes[n.spec.id] = await startNode(loadConfig(n.configFile, {}), { log: pino({ level: 'silent' }), schedule: false });
   return {

@@ -1,14 +1,13 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { pino } from 'pino';
 import { backends, PG_URL, type Backend } from '../helpers/node.ts';
 import { penalty } from '../helpers/records.ts';
-import { initFederation, type FederationNode, type FederationNodeSpec } from '../../node/cli/federation.ts';
+import { demoFederation, freePorts, initFederation, type FederationNode, type FederationNodeSpec } from '../../node/cli/federation.ts';
 import { loadConfig } from '../../node/config/load.ts';
 import { startNode, type RunningNode } from '../../node/app.ts';
 import type { Clock } from '../../node/clock.ts';
@@ -18,33 +17,8 @@ import { backoffDelay, SyncClient } from '../../node/exchange/sync.ts';
 
 type Spec = Omit<FederationNodeSpec, 'port'>;
 
-const SPECS: Spec[] = [
-  { id: 'sd-hub', name: '山东省公共信用信息平台', role: 'province', region: '370000' },
-  { id: 'city-jinan', name: '济南市公共信用信息平台', role: 'city', region: '370100', parent: 'sd-hub' },
-  { id: 'jinan-market', name: '济南市市场监督管理局', role: 'industry', region: '370100', sector: 'market', parent: 'city-jinan' },
-];
+const SPECS: Spec[] = demoFederation(0).map(({ port: _p, ...s }) => s).slice(0, 3);
 
-/** initFederation reports each node it creates on stderr, as the CLI does; the tests keep quiet. */
-async function quietly<T>(fn: () => Promise<T>): Promise<T> {
-  const write = process.stderr.write;
-  process.stderr.write = (() => true) as typeof process.stderr.write;
-  try {
-    return await fn();
-  } finally {
-    process.stderr.write = write;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const pgUrl = (database: string) => {
   const u = new URL(PG_URL ?? '');
@@ -88,12 +62,13 @@ async function federation(backend: Backend, configure: (cfg: Record<string, unkn
     }
     await admin.destroy();
   }
-  const specs = await Promise.all(SPECS.map(async (s) => ({ ...s, port: await freePort() })));
-  const made = await quietly(() => initFederation(dir, specs, (cfg, spec) => {
+  const ports = await freePorts(SPECS.length);
+  const specs = SPECS.map((s, i) => ({ ...s, port: ports[i] as number }));
+  const made = await initFederation(dir, specs, (cfg, spec) => {
     cfg['log'] = { level: 'silent' };
     if (backend === 'pg') cfg['store'] = spec.id === 'sd-hub' ? { client: 'pg', connection: pgUrl(hubDb) } : { client: 'pg', connection: PG_URL, schema: schemas.get(spec.id) };
     configure(cfg, spec);
-  }));
+  });
   const files = new Map<string, FederationNode>(made.map((n) => [n.spec.id, n]));
   const nodes: Record<string, RunningNode> = {};
   const start = async (id: string, clock?: Clock) => {
@@ -292,7 +267,7 @@ for (const backend of backends()) {
       const city = node('city-jinan');
       const { ctx } = city;
       const waits: number[] = [];
-      const config = { ...ctx.config, parentUrl: `http://127.0.0.1:${await freePort()}`, exchange: { ...ctx.config.exchange, retry: { attempts: 4, baseDelayMs: 100, maxDelayMs: 250 } } };
+      const config = { ...ctx.config, parentUrl: `http://127.0.0.1:${(await freePorts(1))[0]}`, exchange: { ...ctx.config.exchange, retry: { attempts: 4, baseDelayMs: 100, maxDelayMs: 250 } } };
       const client = new SyncClient({ db: db(city), config, clock: ctx.clock, log: ctx.log, eventLog: ctx.eventLog, directory: ctx.directory, exchange: ctx.exchange, privateKey: ctx.keys.privateKey, sleep: async (ms) => { waits.push(ms); } });
       let code: string | undefined;
       try {
