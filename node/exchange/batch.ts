@@ -26,6 +26,66 @@ export function upBatchText(from: string, to: string, runs: string[]): string {
   return `{"from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"origins":[${runs.join(',')}]}`;
 }
 
+/**
+ * The line form of an up batch (`Content-Type: application/x-ndjson`), what nodes send each other: a header line
+ * `{"from","to"}`, then per origin a line `{"origin","events":N,"heads":[JWS…]}` followed by N pairs of lines,
+ * the event without its body and the body's canonical text exactly as it was hashed. Every line is JSON, but a
+ * body is never escaped into a string and parsed twice as in the JSON form (which receivers still accept).
+ */
+export const LINES_TYPE = 'application/x-ndjson';
+
+/** One origin's run in the line form, from its events' lines (eventLines) and the checkpoints inside it. */
+export function runLines(origin: string, events: string[], heads: SignedHead[]): string {
+  const top = `{"origin":${JSON.stringify(origin)},"events":${events.length},"heads":${JSON.stringify(heads.map((h) => h.signature))}}`;
+  return events.length ? `${top}\n${events.join('\n')}` : top;
+}
+
+export function upBatchLines(from: string, to: string, runs: string[]): string {
+  return [`{"from":${JSON.stringify(from)},"to":${JSON.stringify(to)}}`, ...runs].join('\n');
+}
+
+/** Parses an up batch in the line form into the same shape as the JSON form; every problem names the line. */
+export function parseUpLines(text: string, maxEvents: number): UpBatch {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const json = (i: number, what: string): Record<string, unknown> => {
+    let v: unknown;
+    try {
+      v = JSON.parse(lines[i] as string);
+    } catch {
+      throw new BatchInvalid(`交换批次第 ${i + 1} 行（${what}）不是合法的 JSON`, [{ path: `line ${i + 1}`, message: '不是合法的 JSON' }]);
+    }
+    if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BatchInvalid(`交换批次第 ${i + 1} 行（${what}）必须是 JSON 对象`, [{ path: `line ${i + 1}`, message: '必须是对象' }]);
+    return v as Record<string, unknown>;
+  };
+  if (lines.length === 0) throw new BatchInvalid('交换批次为空');
+  const top = json(0, '批次头');
+  if (!isStr(top['from']) || !isStr(top['to'])) throw new BatchInvalid('交换批次缺少 from 或 to', [{ path: 'from', message: '必填' }]);
+  const origins: OriginRun[] = [];
+  let total = 0;
+  let i = 1;
+  while (i < lines.length) {
+    const head = json(i, '来源头');
+    const n = head['events'];
+    if (!isStr(head['origin']) || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || !Array.isArray(head['heads'])) {
+      throw new BatchInvalid(`交换批次第 ${i + 1} 行必须是来源头（origin、events 条数、heads）`, [{ path: `line ${i + 1}`, message: '格式错误' }]);
+    }
+    total += n;
+    if (total > maxEvents) throw new BatchTooLarge(`批次含 ${total} 个以上事件，超过本节点接受的上限 ${maxEvents}，请减半后重发`, { count: total, max: maxEvents });
+    if (i + 1 + 2 * n > lines.length) throw new BatchInvalid(`交换批次第 ${i + 1} 行声明 ${n} 个事件，但批次在第 ${lines.length} 行就结束了`, [{ path: `line ${i + 1}`, message: '事件行不足' }]);
+    const origin = head['origin'];
+    const events: WireEvent[] = [];
+    for (let k = 0; k < n; k++) {
+      const at = i + 1 + 2 * k;
+      const e = json(at, '事件') as Partial<WireEvent>;
+      events.push({ ...e, origin, bodyText: lines[at + 1] as string } as WireEvent);
+    }
+    origins.push({ origin, events, heads: head['heads'] as string[] });
+    i += 1 + 2 * n;
+  }
+  return { from: top['from'], to: top['to'], origins };
+}
+
 /** The digest a down batch signature binds: the events' hashes in order. */
 export const digestOf = (hashes: string[]): string => sha256Hex(hashes.join('\n'));
 

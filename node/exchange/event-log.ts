@@ -91,6 +91,11 @@ export function wireEventText(e: RawEvent): string {
   return `{"origin":${JSON.stringify(e.origin)},"seq":${e.seq},"kind":${JSON.stringify(e.kind)},"entityId":${JSON.stringify(e.entityId)},"op":${JSON.stringify(e.op)},"bodyText":${JSON.stringify(e.bodyText)},"at":${JSON.stringify(e.at)},"prevHash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}`;
 }
 
+/** One event as its two lines in the line form of an up batch (batch.ts LINES_TYPE), no trailing newline. */
+export function eventLines(e: { seq: number; kind: string; entityId: string; op: string; at: string; prevHash: string; hash: string; bodyText: string }): string {
+  return `{"seq":${e.seq},"kind":${JSON.stringify(e.kind)},"entityId":${JSON.stringify(e.entityId)},"op":${JSON.stringify(e.op)},"at":${JSON.stringify(e.at)},"prevHash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}\n${e.bodyText}`;
+}
+
 /** An event received from another node, with its body as canonical text (checked against its hash). */
 export interface ReceivedEvent extends NodeEvent { bodyText: string }
 
@@ -256,6 +261,11 @@ export class EventLog {
     const rows = (await db('events').select('pos', 'origin', 'seq', 'kind', 'entity_id', 'op', 'body', 'at', 'prev_hash', 'hash')
       .where({ origin }).andWhere('seq', '>', after).andWhere('seq', '<=', upto).orderBy('seq')) as EventRow[];
     return rows.map(rawFromRow);
+  }
+
+  /** Events of one origin with after < seq <= upto in the line form of an up batch. */
+  async eventLinesOf(db: Knex | Knex.Transaction, origin: string, after: number, upto: number): Promise<string[]> {
+    return (await this.rawEventsOf(db, origin, after, upto)).map(eventLines);
   }
 
   /** The hash stored at each seq of one origin in [from, to]. */

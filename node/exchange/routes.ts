@@ -4,6 +4,7 @@ import type { NodeTokenVerifier } from './node-auth.ts';
 import type { EventLog } from './event-log.ts';
 import type { DirectoryService } from './directory.ts';
 import type { ExchangeService } from './service.ts';
+import { LINES_TYPE } from './batch.ts';
 import { asyncHandler } from '../http/async-handler.ts';
 import { BadRequest, NodeTokenInvalid } from '../errors.ts';
 
@@ -44,7 +45,8 @@ export function exchangeRoutes(d: ExchangeRouteDeps): Router {
   const r = Router();
   r.use(requireNode(d.verifier));
   // The body is parsed only once the caller is known, with the exchange's own limit (413 makes senders halve).
-  r.post('/up', express.json({ limit: d.maxBatchBytes }), asyncHandler(async (req, res) => {
+  // The JSON form (CONTRACT.md) and the line form nodes send (batch.ts LINES_TYPE), which stays a string here.
+  r.post('/up', express.json({ limit: d.maxBatchBytes }), express.text({ type: LINES_TYPE, limit: d.maxBatchBytes }), asyncHandler(async (req, res) => {
     res.json(await d.exchange.receiveUp(req.callerNode as string, req.body));
   }));
   r.get('/down', asyncHandler(async (req, res) => {

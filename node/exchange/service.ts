@@ -7,7 +7,7 @@ import type { RecordService } from '../records/service.ts';
 import type { DirectoryService } from './directory.ts';
 import type { EventLog, ReceivedEvent, RawEvent } from './event-log.ts';
 import { wireEventText } from './event-log.ts';
-import { checkEvent, digestOf, parseUpBatch, verifyRun, type DownSignaturePayload, type OriginRun } from './batch.ts';
+import { checkEvent, digestOf, parseUpBatch, parseUpLines, verifyRun, type DownSignaturePayload, type OriginRun } from './batch.ts';
 import { signCompact, verifyCompact } from './jws.ts';
 import { regionPrefix } from './routing.ts';
 import { stateRepo } from './state-repo.ts';
@@ -71,7 +71,9 @@ export class ExchangeService {
    * against the directory key, allowed origins) and applies the whole batch in one transaction.
    */
   async receiveUp(caller: string, raw: unknown): Promise<{ heads: Record<string, { seq: number; hash: string }>; applied: number; skipped: number }> {
-    const batch = parseUpBatch(raw, this.deps.config.exchange.maxBatchEvents);
+    // A string is the line form (batch.ts LINES_TYPE), anything else the JSON form.
+    const max = this.deps.config.exchange.maxBatchEvents;
+    const batch = typeof raw === 'string' ? parseUpLines(raw, max) : parseUpBatch(raw, max);
     if (batch.from !== caller) throw new BatchInvalid(`批次的 from（${batch.from}）与调用节点（${caller}）不一致`);
     if (batch.to !== this.deps.config.id) throw new BatchInvalid(`批次的 to（${batch.to}）不是本节点`);
     try {
@@ -92,7 +94,7 @@ export class ExchangeService {
           pending = pending.filter((r) => !ready.includes(r));
           for (const run of ready) {
             const r = await this.applyRun(trx, run);
-            applied += r.applied;
+            applied += r.fresh.length;
             skipped += r.skipped;
             heads[run.origin] = r.head;
           }
@@ -108,7 +110,7 @@ export class ExchangeService {
     }
   }
 
-  private async applyRun(trx: Knex.Transaction, run: OriginRun): Promise<{ applied: number; skipped: number; head: { seq: number; hash: string } }> {
+  private async applyRun(trx: Knex.Transaction, run: OriginRun): Promise<{ fresh: ReceivedEvent[]; skipped: number; head: { seq: number; hash: string } }> {
     const found = await this.deps.directory.lookup(run.origin, trx);
     if (!found) throw new OriginNotAllowed(`来源节点 ${run.origin} 不在节点目录中`, { origin: run.origin });
     if (found.status !== 'active') throw new NodeRevoked(`来源节点 ${run.origin} 已被撤销，拒收其事件`, { origin: run.origin });
@@ -121,7 +123,7 @@ export class ExchangeService {
     await this.project(trx, fresh);
     const last = fresh.at(-1);
     const head = last ? { seq: last.seq, hash: last.hash } : { seq: stored?.seq ?? 0, hash: stored?.hash ?? '' };
-    return { applied: fresh.length, skipped, head };
+    return { fresh, skipped, head };
   }
 
   /** Received events become records and directory entries here; tickets wait for the disputes feature. */

@@ -8,7 +8,7 @@ import type { DirectoryService } from './directory.ts';
 import type { EventLog, Head } from './event-log.ts';
 import type { ExchangeService } from './service.ts';
 import { signNodeToken } from './node-auth.ts';
-import { runText, upBatchText } from './batch.ts';
+import { LINES_TYPE, runLines, upBatchLines } from './batch.ts';
 import { stateRepo } from './state-repo.ts';
 import { ConfigInvalid, CreditNodeError, PeerRefused, PeerUnreachable } from '../errors.ts';
 
@@ -92,7 +92,7 @@ export class SyncClient {
   }
 
   /** One HTTP exchange with the parent, retried with backoff on network failures, 5xx and 429. */
-  private async request(method: 'GET' | 'POST', path: string, body?: string): Promise<HttpAnswer> {
+  private async request(method: 'GET' | 'POST', path: string, body?: string, contentType = 'application/json'): Promise<HttpAnswer> {
     const { retry, requestTimeoutMs } = this.deps.config.exchange;
     const sleep = this.deps.sleep ?? sleepMs;
     const bodyBytes = body === undefined ? undefined : Buffer.from(body, 'utf8');
@@ -104,7 +104,7 @@ export class SyncClient {
       try {
         res = await fetch(`${this.parentUrl}${path}`, {
           method,
-          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': contentType } : {}) },
           // Bytes, not a string: fetch would otherwise scan the whole text for lone surrogates on every attempt.
           ...(bodyBytes !== undefined ? { body: bodyBytes } : {}),
           signal: AbortSignal.timeout(requestTimeoutMs),
@@ -223,17 +223,18 @@ export class SyncClient {
           const end = await this.deps.eventLog.batchEnd(db, origin, p.from, room, p.to);
           if (end === undefined) { state.delete(origin); continue; }
           if (count > 0 && end - p.from > room) break;
-          const events = await this.deps.eventLog.rawEventsOf(db, origin, p.from, end);
+          const events = await this.deps.eventLog.eventLinesOf(db, origin, p.from, end);
           const heads = await this.deps.eventLog.checkpoints(db, origin, p.from, end);
-          const text = runText(origin, events, heads);
-          if (count > 0 && bytes + text.length > bytesBudget) break;
+          const text = runLines(origin, events, heads);
+          const size = Buffer.byteLength(text, 'utf8');
+          if (count > 0 && bytes + size > bytesBudget) break;
           runs.push(text);
           plan.push({ origin, to: end });
           count += events.length;
-          bytes += text.length;
+          bytes += size;
           if (origin === me) break;
         }
-        return runs.length ? { text: upBatchText(me, parent, runs), plan, count, bytes } : undefined;
+        return runs.length ? { text: upBatchLines(me, parent, runs), plan, count, bytes } : undefined;
       };
       // Up to PIPELINE_DEPTH batches in flight: the parent always has the next one waiting while it applies
       // one, and this node reads ahead meanwhile. `ahead` is where the chains stand once all of them are taken.
@@ -245,7 +246,7 @@ export class SyncClient {
           const b = await build(ahead);
           if (!b) break;
           advance(ahead, b.plan);
-          const answer = this.request('POST', '/exchange/v1/up', b.text);
+          const answer = this.request('POST', '/exchange/v1/up', b.text, LINES_TYPE);
           answer.catch(() => undefined);
           queue.push({ batch: b, answer });
         }

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { canonicalize, sha256Hex } from '../../node/exchange/canonical-json.ts';
-import { eventHash, GENESIS_HASH, wireEventText } from '../../node/exchange/event-log.ts';
-import { checkEvent, parseUpBatch, runText, upBatchText, verifyRun, type OriginRun, type WireEvent } from '../../node/exchange/batch.ts';
+import { eventHash, eventLines, GENESIS_HASH, wireEventText } from '../../node/exchange/event-log.ts';
+import { checkEvent, parseUpBatch, parseUpLines, runLines, runText, upBatchLines, upBatchText, verifyRun, type OriginRun, type WireEvent } from '../../node/exchange/batch.ts';
 import { signCompact } from '../../node/exchange/jws.ts';
 
 const keyPair = () => generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -67,6 +67,54 @@ describe('exchange batches: wire events', () => {
     expect(JSON.parse(text)).to.deep.equal({ from: 'city-jinan', to: 'sd-hub', origins: [{ origin: 'city-jinan', events: wire, heads: [heads[0]?.signature] }] });
     expect(JSON.parse(wireEventText(raw[0] as (typeof raw)[number]))).to.deep.equal(wire[0]);
     expect(checkEvent(wire[0], 'x')).to.deep.include({ body: e1.body, bodyText: canonicalize(e1.body), hash: e1.hash });
+  });
+
+  it('the line form carries the same batch as the JSON form, each body on its own line exactly as hashed', () => {
+    const a = chain('jinan-market', 3);
+    const b = chain('jinan-tax', 2);
+    const lines = (evs: WireEvent[]) => evs.map(({ body, ...e }) => eventLines({ ...e, bodyText: canonicalize(body) }));
+    const headOf = (e: WireEvent) => [{ origin: e.origin, seq: e.seq, hash: e.hash, at: e.at, signature: sign(e) }];
+    const text = upBatchLines('city-jinan', 'sd-hub', [runLines('jinan-market', lines(a), headOf(a[2] as WireEvent)), runLines('jinan-tax', lines(b), headOf(b[1] as WireEvent)), runLines('city-jinan', [], [])]);
+    // Every line is JSON (NDJSON); a body line is the canonical text itself, never an escaped string.
+    const split = text.split('\n');
+    expect(split).to.have.length(1 + (1 + 6) + (1 + 4) + 1);
+    for (const l of split) expect(() => JSON.parse(l)).not.to.throw();
+    expect(split[3]).to.equal(canonicalize(a[0]?.body));
+    const batch = parseUpLines(text, 100);
+    expect(batch.from).to.equal('city-jinan');
+    expect(batch.to).to.equal('sd-hub');
+    expect(batch.origins.map((r) => [r.origin, r.events.length, r.heads.length])).to.deep.equal([['jinan-market', 3, 1], ['jinan-tax', 2, 1], ['city-jinan', 0, 0]]);
+    const run = batch.origins[0] as OriginRun;
+    expect(verifyRun(run, undefined, new Map(), own.publicKey).fresh.map((e) => [e.seq, e.hash, e.body])).to.deep.equal(a.map((e) => [e.seq, e.hash, e.body]));
+    // A trailing newline is allowed.
+    expect(parseUpLines(`${text}\n`, 100).origins).to.have.length(3);
+  });
+
+  it('the line form refuses, naming the line: bad JSON, a bad run header, missing event lines, too many events; an altered body line breaks the hash', () => {
+    const a = chain('jinan-market', 2);
+    const ls = a.map(({ body, ...e }) => eventLines({ ...e, bodyText: canonicalize(body) }));
+    const last = a[1] as WireEvent;
+    const good = upBatchLines('jinan-market', 'city-jinan', [runLines('jinan-market', ls, [{ origin: last.origin, seq: last.seq, hash: last.hash, at: last.at, signature: sign(last) }])]);
+    const err = (t: string, max = 100) => codeOf(() => parseUpLines(t, max)) as { code?: string; message?: string };
+    expect(err('')).to.include({ code: 'BATCH_INVALID' });
+    expect(err('{"from":"a"}').code).to.equal('BATCH_INVALID');
+    const broken = err(good.replace('{"origin"', '{origin'));
+    expect(broken.code).to.equal('BATCH_INVALID');
+    expect(broken.message).to.include('第 2 行');
+    expect(err(good.replace('"events":2', '"events":"2"')).message).to.include('第 2 行');
+    const short = err(good.split('\n').slice(0, -1).join('\n'));
+    expect(short.message).to.match(/声明 2 个事件/);
+    expect(err(good, 1).code).to.equal('BATCH_TOO_LARGE');
+    const lines = good.split('\n');
+    lines[3] = (lines[3] as string).replace('行政处罚', '行政许可');
+    const run = parseUpLines(lines.join('\n'), 100).origins[0] as OriginRun;
+    expect(codeOf(() => verifyRun(run, undefined, new Map(), own.publicKey))).to.deep.include({ code: 'EVENT_TAMPERED', details: { origin: 'jinan-market', seq: 1 } });
+    // A header line cannot smuggle in another origin or a body.
+    const smuggled = good.split('\n');
+    smuggled[2] = (smuggled[2] as string).replace('{"seq":1,', '{"seq":1,"origin":"sd-hub","body":{"n":9},');
+    const parsed = parseUpLines(smuggled.join('\n'), 100).origins[0] as OriginRun;
+    expect(parsed.events[0]).to.include({ origin: 'jinan-market', bodyText: canonicalize(a[0]?.body) });
+    expect(verifyRun(parsed, undefined, new Map(), own.publicKey).fresh[0]?.body).to.deep.equal(a[0]?.body);
   });
 
   it('checkEvent takes the body as the hashed text or as JSON; any other spelling of the text breaks the hash', () => {

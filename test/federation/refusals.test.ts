@@ -176,15 +176,20 @@ describe('federation: refused batches', function () {
           let body: string | undefined = chunks.length ? Buffer.concat(chunks).toString('utf8') : undefined;
           const tamper = req.method === 'POST' && req.url === '/exchange/v1/up' && body !== undefined;
           if (tamper && body !== undefined) {
-            const batch = JSON.parse(body) as { origins: Array<{ events: Array<{ body?: Record<string, unknown>; bodyText?: string }> }> };
-            const e = batch.origins.find((r) => r.events.length > 0)?.events.at(-1);
-            if (e) {
-              const b = (e.bodyText !== undefined ? JSON.parse(e.bodyText) : e.body) as Record<string, unknown>;
-              b['externalId'] = `${String(b['externalId'])}改`;
-              if (e.bodyText !== undefined) e.bodyText = canonicalize(b);
-              else e.body = b;
+            // Nodes send the line form: a run header line, then per event a header line and its body line.
+            const lines = body.split('\n');
+            for (let i = 1; i < lines.length;) {
+              const n = (JSON.parse(lines[i] as string) as { events: number }).events;
+              if (n > 0) {
+                const at = i + 2 * n;
+                const b = JSON.parse(lines[at] as string) as Record<string, unknown>;
+                b['externalId'] = `${String(b['externalId'])}改`;
+                lines[at] = canonicalize(b);
+                break;
+              }
+              i += 1 + 2 * n;
             }
-            body = JSON.stringify(batch);
+            body = lines.join('\n');
           }
           try {
             const headers: Record<string, string> = {};
