@@ -14,6 +14,11 @@ import { PersonalIdVault } from './access/personal-id.ts';
 import { UserService } from './access/users.ts';
 import { SchemaRegistry } from './records/schema-registry.ts';
 import { RecordService } from './records/service.ts';
+import { ScopePolicy } from './access/scope.ts';
+import type { AccessHook } from './access/access-hook.ts';
+import { AuditLog, looksLikeResidentId } from './audit/audit-log.ts';
+import { auditRoutes } from './audit/routes.ts';
+import { subjectKeyOf } from './query/subject-report.ts';
 import { createHttpApp } from './http/app.ts';
 import { authRoutes } from './access/routes.ts';
 import { recordRoutes } from './records/routes.ts';
@@ -47,6 +52,12 @@ export interface NodeContext {
   exchange: ExchangeService;
   /** Sync with the parent (throws a clear error on a node without one). */
   sync: SyncClient;
+  /** The tamper-evident audit trail (DESIGN.md §5). */
+  audit: AuditLog;
+  /** Records one access of a user (or of the node itself) in the audit trail before the answer goes out. */
+  access: AccessHook;
+  /** Names of the directory's nodes by id. */
+  nodeNames: () => Promise<Map<string, string>>;
   close(): Promise<void>;
 }
 
@@ -62,7 +73,7 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   const clock = opts.clock ?? systemClock;
   const keys = loadNodeKeys(config.keys.privateKey, config.keys.publicKey);
   const dataKey = loadOrCreateSecret(config.keys.dataKey);
-  const vault = new PersonalIdVault(dataKey);
+  const vault = PersonalIdVault.load(dataKey, config.keys.dataKey);
   const tokenSecret = loadOrCreateSecret(config.keys.tokenSecret);
   const store = openStore(config.store);
   try {
@@ -73,8 +84,28 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   }
   const registry = SchemaRegistry.load();
   const eventLog = new EventLog({ origin: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
-  const records = new RecordService({ store, clock, registry, vault, eventLog, log, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes) });
-  const users = new UserService({ db: store.knex, clock, tokenSecret, tokenTtlSeconds: config.auth.tokenTtlSeconds, nodeId: config.id });
+  // Sectors of the directory's nodes, for scope decisions; re-read at most every few seconds.
+  let sectorCache: { at: number; map: Map<string, string | null> } | undefined;
+  const scope = new ScopePolicy(async () => {
+    if (!sectorCache || Date.now() - sectorCache.at > 3000) sectorCache = { at: Date.now(), map: new Map((await directory.list()).map((e) => [e.id, e.sector ?? null])) };
+    return sectorCache.map;
+  });
+  const records = new RecordService({ store, clock, registry, vault, eventLog, log, scope, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes) });
+  const audit = new AuditLog({ db: store.knex, node: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
+  const access: AccessHook = async (e) => {
+    const p = e.principal;
+    await audit.record({
+      action: e.action,
+      user: p && p.userId > 0 ? { id: p.userId, username: p.username, role: p.role } : null,
+      ip: e.ip ?? null, subject: e.subject ?? null, target: e.target ?? null, count: e.count, purpose: e.purpose ?? null,
+      ...(e.detail ? { detail: e.detail } : {}),
+    });
+  };
+  const users = new UserService({
+    db: store.knex, clock, tokenSecret, tokenTtlSeconds: config.auth.tokenTtlSeconds, nodeId: config.id,
+    // A username typed at sign-in is kept only when it cannot be an ID number (a person may type theirs).
+    onSignIn: async (e) => { await audit.record({ action: e.ok ? 'sign_in' : 'sign_in_failed', user: e.user, target: looksLikeResidentId(e.username) ? null : e.username, count: 0, ...(e.reason ? { detail: { reason: e.reason } } : {}) }); },
+  });
   const directory = new DirectoryService({
     db: store.knex, clock, eventLog,
     self: { id: config.id, role: config.role, name: config.name, region: config.region, sector: config.sector ?? null, parent: config.parentId, publicKeyPem: keys.publicKeyPem, privateKey: keys.privateKey },
@@ -82,7 +113,14 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   const nodeTokens = new NodeTokenVerifier({ selfId: config.id, clock, clockSkewSeconds: config.exchange.clockSkewSeconds, lookup: (id) => directory.lookup(id) });
   const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey });
   const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey });
-  return { config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, close: () => store.close() };
+  const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.list()).map((e) => [e.id, e.name] as [string, string])]);
+  return {
+    config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames,
+    async close() {
+      await audit.close();
+      await store.close();
+    },
+  };
 }
 
 export function createApp(ctx: NodeContext): Express {
@@ -90,9 +128,10 @@ export function createApp(ctx: NodeContext): Express {
     log: ctx.log,
     routers: [
       ['/healthz', healthRoutes(ctx.config)],
-      ['/api/v1/auth', authRoutes(ctx.users)],
-      ['/api/v1/records', recordRoutes(ctx.records, ctx.users)],
-      ['/api/v1/subjects', subjectRoutes(ctx.records, ctx.vault, ctx.users)],
+      ['/api/v1/auth', authRoutes(ctx.users, ctx.config.auth.signInRateLimitPerMinute)],
+      ['/api/v1/records', recordRoutes(ctx.records, ctx.users, { access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute })],
+      ['/api/v1/subjects', subjectRoutes({ records: ctx.records, vault: ctx.vault, nodeNames: ctx.nodeNames, users: ctx.users, access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute })],
+      ['/api/v1/audit', auditRoutes({ audit: ctx.audit, users: ctx.users, subjectKeyOf: (code) => subjectKeyOf(ctx.vault, code).key })],
       ['/exchange/v1', exchangeRoutes({ db: ctx.store.knex, eventLog: ctx.eventLog, verifier: ctx.nodeTokens, directory: ctx.directory, exchange: ctx.exchange, maxBatchBytes: ctx.config.exchange.maxBatchBytes })],
     ],
     ownBodies: ['/exchange/'],

@@ -24,6 +24,7 @@ const USAGE = `用法：credit-node <命令> [选项]
   init        新建节点配置、密钥对和空数据库
   start       启动节点
   keys show   显示节点公钥及指纹
+  keys rotate-data  更换个人证件号码的存储密钥并重新加密
   check-code  校验统一社会信用代码或公民身份号码
   users add   新增用户（密码从标准输入读取）
   import      批量导入信用信息（CSV、XLSX、JSONL）

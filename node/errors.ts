@@ -73,3 +73,4 @@ export function isCreditNodeError(err: unknown): err is CreditNodeError {
   const e = err as { name?: unknown; code?: unknown; status?: unknown } | null;
   return err instanceof Error && e?.name === 'CreditNodeError' && typeof e.code === 'string' && typeof e.status === 'number';
 }
+export const PurposeRequired = define('PURPOSE_REQUIRED', 400, '查询自然人信息须填写查询事由');

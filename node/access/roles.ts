@@ -29,3 +29,6 @@ export interface Principal {
   sectors: string[];
   sourceUnit: string | null;
 }
+
+/** The node itself reading for a command or a job (no user): the whole node, no narrowing. */
+export const SYSTEM_PRINCIPAL: Principal = Object.freeze({ userId: 0, username: 'system', role: 'admin', regions: [], sectors: [], sourceUnit: null }) as Principal;

@@ -12,6 +12,7 @@ export interface UserRow {
   failed_logins: number;
   locked_until: string | null;
   created_at: string;
+  tokens_valid_after?: string | null;
 }
 
 export const usersRepo = {

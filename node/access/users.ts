@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { usersRepo, type UserRow } from './users-repo.ts';
 import { isRole, type Principal, type Role } from './roles.ts';
-import { BadRequest, Conflict, Unauthorized } from '../errors.ts';
+import { BadRequest, Conflict, NotFound, Unauthorized } from '../errors.ts';
 import { validateUscc } from '../identity/index.ts';
 import type { Clock } from '../clock.ts';
 
@@ -16,7 +16,12 @@ export interface NewUser {
   sourceUnit?: string;
 }
 
+/** A sign-in attempt, for the audit trail (never the password). */
+export interface SignInEvent { ok: boolean; username: string; user: { id: number; username: string; role: string } | null; reason?: string }
+
 export interface UserServiceDeps {
+  /** Called for every sign-in attempt before the answer goes out (the node records it in the audit trail). */
+  onSignIn?: (e: SignInEvent) => Promise<void>;
   db: Knex;
   clock: Clock;
   tokenSecret: Buffer;
@@ -77,22 +82,28 @@ export class UserService {
   async signIn(username: string, password: string): Promise<{ token: string; expiresAt: string }> {
     const now = this.deps.clock();
     const user = await usersRepo.byUsername(this.deps.db, username);
+    const failed = async (reason: string) => this.deps.onSignIn?.({ ok: false, username, user: user ? { id: user.id, username: user.username, role: user.role } : null, reason });
     if (!user || user.status !== 'active') {
+      await failed(user ? 'disabled' : 'unknown_user');
       // Same answer as a wrong password, so usernames cannot be probed.
       throw new Unauthorized('用户名或密码错误');
     }
     if (user.locked_until && new Date(user.locked_until) > now) {
+      await failed('locked');
       throw new Unauthorized(`登录失败次数过多，账户已锁定至 ${user.locked_until}`, { lockedUntil: user.locked_until });
     }
     if (!(await verifyPassword(password, user.password_hash))) {
-      const failed = user.failed_logins + 1;
-      const lock = failed >= MAX_FAILED ? new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString() : null;
-      await usersRepo.update(this.deps.db, user.id, { failed_logins: lock ? 0 : failed, locked_until: lock });
+      const count = user.failed_logins + 1;
+      const lock = count >= MAX_FAILED ? new Date(now.getTime() + LOCK_MINUTES * 60_000).toISOString() : null;
+      await usersRepo.update(this.deps.db, user.id, { failed_logins: lock ? 0 : count, locked_until: lock });
+      await failed(lock ? 'wrong_password_locked' : 'wrong_password');
       throw new Unauthorized('用户名或密码错误');
     }
     await usersRepo.update(this.deps.db, user.id, { failed_logins: 0, locked_until: null });
+    await this.deps.onSignIn?.({ ok: true, username, user: { id: user.id, username: user.username, role: user.role } });
     const exp = Math.floor(now.getTime() / 1000) + this.deps.tokenTtlSeconds;
-    const token = jwt.sign({ sub: String(user.id), role: user.role, exp, iat: Math.floor(now.getTime() / 1000) }, this.deps.tokenSecret, {
+    // iatMs: tokens issued before a revocation are refused even within the same second.
+    const token = jwt.sign({ sub: String(user.id), role: user.role, exp, iat: Math.floor(now.getTime() / 1000), iatMs: now.getTime() }, this.deps.tokenSecret, {
       algorithm: 'HS256',
       issuer: this.deps.nodeId,
     });
@@ -113,6 +124,17 @@ export class UserService {
     }
     const user = await usersRepo.byId(this.deps.db, Number(payload.sub));
     if (!user || user.status !== 'active') throw new Unauthorized('账户不存在或已停用');
+    const issued = typeof payload['iatMs'] === 'number' ? payload['iatMs'] : (payload.iat ?? 0) * 1000;
+    if (user.tokens_valid_after && issued <= Date.parse(user.tokens_valid_after)) throw new Unauthorized('登录凭证已被注销，请重新登录');
     return toPrincipal(user);
+  }
+
+  /** Refuses every token the user holds now (sign-out everywhere, a lost device, a departing officer). */
+  async revokeTokens(username: string): Promise<{ username: string; revokedAt: string }> {
+    const user = await usersRepo.byUsername(this.deps.db, username);
+    if (!user) throw new NotFound(`没有这个用户：${username}`);
+    const at = this.deps.clock().toISOString();
+    await usersRepo.update(this.deps.db, user.id, { tokens_valid_after: at });
+    return { username, revokedAt: at };
   }
 }

@@ -12,7 +12,14 @@ export async function run(argv: string[]): Promise<number> {
     'source-unit': { type: 'string' },
     'password-stdin': { type: 'boolean', default: false },
   }, true);
-  if (positionals[0] !== 'add') throw new UsageError('用法：credit-node users add --username <u> --role <角色> --password-stdin');
+  if (positionals[0] === 'revoke-tokens') {
+    required(values, ['username']);
+    return withNode(String(values.config), async (ctx) => {
+      printResult(await ctx.users.revokeTokens(String(values.username)));
+      return 0;
+    });
+  }
+  if (positionals[0] !== 'add') throw new UsageError('用法：credit-node users add --username <u> --role <角色> --password-stdin | users revoke-tokens --username <u>');
   required(values, ['username', 'role']);
   if (!values['password-stdin']) throw new UsageError('密码只能从标准输入读取：请加 --password-stdin');
   const password = (await readStdin()).replace(/\r?\n$/, '');

@@ -123,7 +123,7 @@ export function resolveConfig(raw: Record<string, unknown>, baseDir: string): Co
     exchange: resolveExchange(r.exchange),
     schedules: { ...DEFAULT_SCHEDULES, ...(r.schedules ?? {}) },
     identifiers: { legacyCodes: r.identifiers?.legacyCodes ?? [] },
-    auth: { tokenTtlSeconds: r.auth?.tokenTtlSeconds ?? 3600 },
+    auth: { tokenTtlSeconds: r.auth?.tokenTtlSeconds ?? 3600, queryRateLimitPerMinute: r.auth?.queryRateLimitPerMinute ?? 600, signInRateLimitPerMinute: r.auth?.signInRateLimitPerMinute ?? 20 },
     import: {
       batchSize: r.import?.batchSize ?? 1000,
       rejectsDir: r.import?.rejectsDir ? abs(r.import.rejectsDir) : path.join(dataDir, 'rejects'),

@@ -33,7 +33,7 @@ export interface Config {
   exchange: ExchangeConfig;
   schedules: Record<string, string>;
   identifiers: { legacyCodes: string[] };
-  auth: { tokenTtlSeconds: number };
+  auth: { tokenTtlSeconds: number; queryRateLimitPerMinute: number; signInRateLimitPerMinute: number };
   import: { batchSize: number; rejectsDir: string };
   log: { level: string };
   /** Where the config was read from (absolute), if from a file. */

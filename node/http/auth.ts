@@ -13,12 +13,17 @@ declare module 'express-serve-static-core' {
 
 /** Requires a valid user token carrying the permission; sets req.principal. */
 export function requirePermission(users: UserService, permission: Permission): RequestHandler {
+  return requireAnyPermission(users, [permission]);
+}
+
+/** Requires a valid user token carrying one of the permissions; sets req.principal. */
+export function requireAnyPermission(users: UserService, permissions: Permission[]): RequestHandler {
   return asyncHandler(async (req, _res, next) => {
     const header = req.get('authorization') ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(header);
     if (!m?.[1]) throw new Unauthorized('缺少登录凭证（Authorization: Bearer <token>）');
     const principal = await users.authenticate(m[1]);
-    if (!can(principal.role, permission)) throw new Forbidden(`当前角色（${principal.role}）无权执行此操作`);
+    if (!permissions.some((p) => can(principal.role, p))) throw new Forbidden(`当前角色（${principal.role}）无权执行此操作`);
     req.principal = principal;
     next();
   });
@@ -27,4 +32,14 @@ export function requirePermission(users: UserService, permission: Permission): R
 export function principalOf(req: Request): Principal {
   if (!req.principal) throw new Unauthorized();
   return req.principal;
+}
+
+/** Requires a valid user token, whatever the role; sets req.principal. */
+export function authenticated(users: UserService): RequestHandler {
+  return asyncHandler(async (req, _res, next) => {
+    const m = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '');
+    if (!m?.[1]) throw new Unauthorized('缺少登录凭证（Authorization: Bearer <token>）');
+    req.principal = await users.authenticate(m[1]);
+    next();
+  });
 }

@@ -1,15 +1,29 @@
 import { Router } from 'express';
-import type { RecordService } from '../records/service.ts';
 import type { UserService } from '../access/users.ts';
-import type { PersonalIdVault } from '../access/personal-id.ts';
-import { requirePermission, principalOf } from '../http/auth.ts';
+import { requireAnyPermission, principalOf } from '../http/auth.ts';
 import { asyncHandler } from '../http/async-handler.ts';
-import { subjectReport } from './subject-report.ts';
+import { ipOf, queryLimiter, type AccessHook } from '../access/access-hook.ts';
+import { subjectKeyOf, subjectReport, type SubjectReportDeps } from './subject-report.ts';
 
-export function subjectRoutes(records: RecordService, vault: PersonalIdVault, users: UserService): Router {
+export interface SubjectRouteDeps extends SubjectReportDeps {
+  users: UserService;
+  access: AccessHook;
+  queryRateLimitPerMinute: number;
+}
+
+/** GET /api/v1/subjects/:code — the subject report within the caller's scope, audited before it is sent. */
+export function subjectRoutes(d: SubjectRouteDeps): Router {
   const r = Router();
-  r.get('/:code', requirePermission(users, 'records:read'), asyncHandler(async (req, res) => {
-    res.json(await subjectReport(records, vault, String(req.params['code']), principalOf(req)));
+  r.get('/:code', requireAnyPermission(d.users, ['records:read', 'records:write']), queryLimiter(d.queryRateLimitPerMinute), asyncHandler(async (req, res) => {
+    const principal = principalOf(req);
+    const code = String(req.params['code']);
+    const reveal = req.query['reveal'] === '1' || req.query['reveal'] === 'true';
+    const report = await subjectReport(d, code, principal, { purpose: req.query['purpose'], reveal });
+    const subject = subjectKeyOf(d.vault, code).key;
+    const purpose = report.purpose ?? null;
+    await d.access({ principal, action: 'query', subject, count: report.records.length, purpose, ip: ipOf(req) });
+    if (report.subject.codeRevealed) await d.access({ principal, action: 'reveal', subject, count: 1, purpose, ip: ipOf(req) });
+    res.json(report);
   }));
   return r;
 }

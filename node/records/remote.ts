@@ -91,7 +91,7 @@ interface Current { version: number; status: string; origin: string; seq: number
  * counted as a conflict and left unprojected: throwing would refuse the batch, and the exchange would stall on
  * it forever. A body that is not a record body throws (the batch is refused).
  */
-export async function applyRecordEvents(trx: Knex.Transaction, events: RemoteRecordEvent[], log?: Logger): Promise<RemoteApplyResult> {
+export async function applyRecordEvents(trx: Knex.Transaction, events: RemoteRecordEvent[], seal: (cipher: string) => string, log?: Logger): Promise<RemoteApplyResult> {
   const result: RemoteApplyResult = { applied: 0, skipped: 0, conflicts: 0 };
   const parsed = events.map((ev) => ({ ev, body: parseBody(ev) }));
   if (parsed.length === 0) return result;
@@ -166,7 +166,7 @@ export async function applyRecordEvents(trx: Knex.Transaction, events: RemoteRec
   const subjectIds = new Map<string, number>();
   for (const [k, s] of subjects) subjectIds.set(k, s.id);
   const fresh = [...lastSubject.values()].filter((s) => !subjects.has(s.key));
-  if (fresh.length > 0) for (const [k, id] of await recordsRepo.insertSubjects(trx, fresh, at)) subjectIds.set(k, id);
+  if (fresh.length > 0) for (const [k, id] of await recordsRepo.insertSubjects(trx, fresh, at, seal)) subjectIds.set(k, id);
   for (const [k, s] of subjects) {
     const name = (lastSubject.get(k) as StoredSubjectRef).name;
     if (s.name !== name) await recordsRepo.renameSubject(trx, s, name, at);

@@ -77,13 +77,16 @@ export const recordsRepo = {
     return found;
   },
 
-  /** Inserts new subjects with their detail rows in the database of their type; returns key → id. */
-  async insertSubjects(trx: Knex.Transaction, subjects: StoredSubjectRef[], at: string): Promise<Map<string, number>> {
+  /**
+   * Inserts new subjects with their detail rows in the database of their type; returns key → id. `seal` turns a
+   * natural person's exchange ciphertext into the copy kept at rest (the node's current key version).
+   */
+  async insertSubjects(trx: Knex.Transaction, subjects: StoredSubjectRef[], at: string, seal: (cipher: string) => string): Promise<Map<string, number>> {
     const byKey = await insertManyReturningIds(trx, 'subjects', subjects.map((s) => ({ type: s.type, key: s.key, name: s.name, region: s.region ?? null, created_at: at, updated_at: at })), 'key');
     const detail = (type: string) => subjects.filter((s) => s.type === type);
     await insertMany(trx, 'legal_persons', detail('legal_person').map((s) => ({ subject_id: byKey.get(s.key), uscc: s.code, name: s.name, org_category: (s.code ?? '').slice(0, 2), region: s.region ?? null })));
     await insertMany(trx, 'non_enterprises', detail('non_enterprise').map((s) => ({ subject_id: byKey.get(s.key), uscc: s.code, name: s.name, org_category: (s.code ?? '').slice(0, 2), region: s.region ?? null })));
-    await insertMany(trx, 'natural_persons', detail('natural_person').map((s) => ({ subject_id: byKey.get(s.key), id_hash: s.key, id_cipher: s.codeCipher, id_masked: s.codeMasked, name: s.name, region: s.region ?? null })));
+    await insertMany(trx, 'natural_persons', detail('natural_person').map((s) => ({ subject_id: byKey.get(s.key), id_hash: s.key, id_cipher: seal(s.codeCipher ?? ''), id_masked: s.codeMasked, name: s.name, region: s.region ?? null })));
     return byKey;
   },
 
@@ -102,6 +105,22 @@ export const recordsRepo = {
   insertVersions: (trx: Knex.Transaction, rows: VersionRow[]) => insertMany(trx, 'record_versions', rows as unknown as Array<Record<string, unknown>>),
 
   byId: (db: Knex, id: string) => joinEvent(db('records').select(WITH_BODY)).where('records.id', id).first() as Promise<RecordWithBody | undefined>,
+
+  subjectById: (db: Knex, id: number) => db<SubjectRow>('subjects').where({ id }).first() as Promise<SubjectRow | undefined>,
+
+  /** The version history of several records at once, by record id, oldest first. */
+  async versionsOf(db: Knex, ids: string[]): Promise<Map<string, VersionRow[]>> {
+    const out = new Map<string, VersionRow[]>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = (await db('record_versions').whereIn('record_id', ids.slice(i, i + 500)).orderBy(['record_id', 'version'])) as VersionRow[];
+      for (const v of rows) {
+        let list = out.get(v.record_id);
+        if (!list) out.set(v.record_id, (list = []));
+        list.push(v);
+      }
+    }
+    return out;
+  },
 
   versions: (db: Knex, id: string) =>
     db('record_versions').where({ record_id: id }).orderBy('version') as Promise<VersionRow[]>,
@@ -124,4 +143,11 @@ export const recordsRepo = {
     }
     return out;
   },
+};
+
+/** Re-sealing natural persons' numbers at rest after a key rotation, page by page. */
+export const naturalPersonsRepo = {
+  page: (db: Knex, afterId: number, limit: number) =>
+    db('natural_persons').select('subject_id', 'id_cipher').where('subject_id', '>', afterId).orderBy('subject_id').limit(limit) as Promise<Array<{ subject_id: number; id_cipher: string }>>,
+  setCipher: (trx: Knex.Transaction, subjectId: number, cipher: string) => trx('natural_persons').where({ subject_id: subjectId }).update({ id_cipher: cipher }),
 };

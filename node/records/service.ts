@@ -5,6 +5,7 @@ import { canonicalizeWith } from '../exchange/canonical-json.ts';
 import type { EventInput, EventLog, NodeEvent } from '../exchange/event-log.ts';
 import { Forbidden, NotFound } from '../errors.ts';
 import type { Principal } from '../access/roles.ts';
+import { ScopePolicy, type ScopedRecord } from '../access/scope.ts';
 import type { Store } from '../store/connection.ts';
 import { prepareRecord, type ValidateDeps } from './validate.ts';
 import { applyRecordEvents, type RemoteApplyResult, type RemoteRecordEvent } from './remote.ts';
@@ -17,7 +18,12 @@ export interface RecordServiceDeps extends ValidateDeps {
   nodeId: string;
   /** Warnings about events received from other nodes that could not be projected. */
   log?: Logger;
+  /** Who may read which record (node/access/scope.ts); every read goes through it. */
+  scope: ScopePolicy;
 }
+
+/** A record with its source, origin and version history, as a reader within scope sees it. */
+export type RecordWithHistory = RecordView & { history: Array<{ version: number; op: string; status: string; origin: string; at: string }> };
 
 /** What a record's stored body holds; the same object travels in its events. */
 function storedBody(p: PreparedRecord, id: string, version: number, status: RecordStatus, origin: string): Record<string, unknown> {
@@ -108,7 +114,7 @@ export class RecordService {
     for (const [k, s] of subjects) subjectIds.set(k, s.id);
     const fresh = new Map<string, PreparedRecord['subject']>();
     for (const p of prepared) if (!subjects.has(p.subject.key) && !fresh.has(p.subject.key)) fresh.set(p.subject.key, p.subject);
-    if (fresh.size > 0) for (const [k, id] of await recordsRepo.insertSubjects(trx, [...fresh.values()], at)) subjectIds.set(k, id);
+    if (fresh.size > 0) for (const [k, id] of await recordsRepo.insertSubjects(trx, [...fresh.values()], at, (c) => this.deps.vault.reseal(c))) subjectIds.set(k, id);
     const lastName = new Map<string, string>();
     for (const p of prepared) lastName.set(p.subject.key, p.subject.name);
     for (const [k, name] of lastName) {
@@ -201,31 +207,51 @@ export class RecordService {
    * and the subject tables, in the caller's transaction. Throws on a body that is not a record body.
    */
   applyRemote(trx: Knex.Transaction, events: RemoteRecordEvent[]): Promise<RemoteApplyResult> {
-    return applyRecordEvents(trx, events, this.deps.log);
+    return applyRecordEvents(trx, events, (c) => this.deps.vault.reseal(c), this.deps.log);
   }
 
   /**
-   * A subject by its lookup key (USCC, or the keyed hash of an ID number) with its records; natural persons'
-   * numbers only masked. The query feature builds reports on this instead of reading these tables itself.
+   * A subject by its lookup key (USCC, or the keyed hash of an ID number) with the records the principal may
+   * read (scope.ts), each with its history; natural persons' numbers only masked. The query feature builds
+   * reports on this instead of reading these tables itself.
    */
-  async subjectWithRecords(key: string): Promise<{ subject: { type: string; code: string; name: string; region: string | null }; records: RecordView[] } | undefined> {
+  async subjectWithRecords(key: string, principal: Principal): Promise<{ subject: { id: number; type: string; code: string; name: string; region: string | null }; records: RecordWithHistory[] } | undefined> {
+    if (!ScopePolicy.readsRecords(principal)) throw new Forbidden(`当前角色（${principal.role}）无权查询信用记录`);
     const db = this.deps.store.knex;
     const subject = await recordsRepo.subjectByKey(db, key);
     if (!subject) return undefined;
     const code = subject.type === 'natural_person' ? (await recordsRepo.naturalPerson(db, subject.id))?.id_masked ?? '' : subject.key;
-    const rows = await recordsRepo.recordsOfSubject(db, subject.id);
-    return { subject: { type: subject.type, code, name: subject.name, region: subject.region }, records: rows.map(toView) };
+    const readable = await this.deps.scope.reader(principal);
+    const rows = (await recordsRepo.recordsOfSubject(db, subject.id)).filter((r) => readable(scoped(r, subject.region)));
+    const versions = await recordsRepo.versionsOf(db, rows.map((r) => r.id));
+    return { subject: { id: subject.id, type: subject.type, code, name: subject.name, region: subject.region }, records: rows.map((r) => withHistory(r, versions.get(r.id) ?? [])) };
   }
 
-  /** One record with its version history, as an officer sees it. */
-  async get(id: string): Promise<RecordView & { history: Array<{ version: number; op: string; status: string; origin: string; at: string }> }> {
+  /** The natural person's ciphertext, for a reveal the caller has already authorised and audited. */
+  async naturalPersonCipher(subjectId: number): Promise<string | undefined> {
+    return (await recordsRepo.naturalPerson(this.deps.store.knex, subjectId))?.id_cipher;
+  }
+
+  /** One record with its version history, if the principal may read it (FORBIDDEN otherwise). */
+  async get(id: string, principal: Principal): Promise<RecordWithHistory & { subjectRegion: string | null }> {
     const db = this.deps.store.knex;
     const row = await recordsRepo.byId(db, id);
     if (!row) throw new NotFound(`未找到信用记录：${id}`);
-    const history = (await recordsRepo.versions(db, id)).map((v) => ({ version: v.version, op: v.op, status: v.status, origin: v.origin, at: v.at }));
-    history.push({ version: row.version, op: row.version === 1 ? 'create' : 'update', status: row.status, origin: row.origin, at: row.updated_at });
-    return { ...toView(row), history };
+    const region = (await recordsRepo.subjectById(db, row.subject_id))?.region ?? null;
+    await this.deps.scope.assertRead(principal, scoped(row, region));
+    return { ...withHistory(row, await recordsRepo.versions(db, id)), subjectRegion: region };
   }
+}
+
+/** What the scope policy reads of a stored record. */
+function scoped(r: RecordRow, region: string | null): ScopedRecord {
+  return { region, publicity: r.publicity, category: r.category, origin: r.origin, sourceUnit: r.source_unit_code };
+}
+
+function withHistory(row: RecordRow & { body: string }, versions: VersionRow[]): RecordWithHistory {
+  const history = versions.map((v) => ({ version: v.version, op: v.op, status: v.status, origin: v.origin, at: v.at }));
+  history.push({ version: row.version, op: row.version === 1 ? 'create' : 'update', status: row.status, origin: row.origin, at: row.updated_at });
+  return { ...toView(row), history };
 }
 
 /** The officer's view of a stored row; natural persons' numbers stay masked (full numbers come with scope rules). */

@@ -1,3 +1,4 @@
+import { SYSTEM_PRINCIPAL } from '../../node/access/roles.ts';
 import { expect } from 'chai';
 import { writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -61,7 +62,7 @@ describe('bulk import', () => {
     const stored = (await node.ctx.store.knex('subjects').where({ key: companyCode(3) }).first()) as { name: string };
     expect(stored.name).to.equal('济南鲁味食品有限公司3');
     const storedRow = (await node.ctx.store.knex('records').where({ external_id: '济市监罚〔2026〕3号' }).first()) as { id: string };
-    const rec = await node.ctx.records.get(storedRow.id);
+    const rec = await node.ctx.records.get(storedRow.id, SYSTEM_PRINCIPAL);
     expect(rec.decisionDate).to.equal('2026-03-02');
     expect(rec.data['penaltyTypes']).to.deep.equal(['罚款', '没收违法所得、没收非法财物']);
     const events = await count('events');
@@ -118,7 +119,7 @@ describe('bulk import', () => {
     const summary = await importFile(deps(), opts(file));
     expect(summary).to.include({ rows: 12, accepted: 12, rejected: 0 });
     const storedRow = (await node.ctx.store.knex('records').first()) as { id: string };
-    const rec = await node.ctx.records.get(storedRow.id);
+    const rec = await node.ctx.records.get(storedRow.id, SYSTEM_PRINCIPAL);
     expect(rec.decisionDate).to.equal('2026-03-02');
     expect(rec.data['fineAmount']).to.equal(1.5);
   });

@@ -1,3 +1,4 @@
+import { SYSTEM_PRINCIPAL } from '../../node/access/roles.ts';
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -77,11 +78,11 @@ for (const backend of backends()) {
       expect(np.id_masked).to.equal(`${person.slice(0, 6)}********${person.slice(14)}`);
       expect(np.region).to.equal('370102');
       expect(JSON.stringify(await db('subjects').select('*'))).not.to.include(person);
-      const report = await province.ctx.records.subjectWithRecords(codeHash);
+      const report = await province.ctx.records.subjectWithRecords(codeHash, SYSTEM_PRINCIPAL);
       expect(report?.subject.code).to.equal(np.id_masked);
       expect(report?.records.map((r) => r.id)).to.deep.equal([ingested[1]?.id]);
 
-      const view = await province.ctx.records.get(String(ingested[0]?.id));
+      const view = await province.ctx.records.get(String(ingested[0]?.id), SYSTEM_PRINCIPAL);
       expect(view.origin).to.equal('city-a');
       expect(view.subject.name).to.equal('济南测试食品有限公司1');
     });
@@ -108,7 +109,7 @@ for (const backend of backends()) {
       expect(await receive(events.slice(0, 1))).to.deep.equal({ applied: 1, skipped: 0, conflicts: 0 });
       expect(await receive(events.slice(1))).to.deep.equal({ applied: 3, skipped: 0, conflicts: 0 });
 
-      const view = await province.ctx.records.get(String(first?.id));
+      const view = await province.ctx.records.get(String(first?.id), SYSTEM_PRINCIPAL);
       expect(view.version).to.equal(2);
       expect(view.subject.name).to.equal('济南新名食品有限公司1');
       expect(view.createdAt).to.equal('2026-06-01T02:00:00.000Z');
@@ -134,7 +135,7 @@ for (const backend of backends()) {
       const events = await eventsOf(city);
       expect(await receive(events.slice(1))).to.deep.equal({ applied: 1, skipped: 0, conflicts: 0 });
       expect(await receive(events.slice(0, 1))).to.deep.equal({ applied: 0, skipped: 1, conflicts: 0 });
-      const view = await province.ctx.records.get(String(first?.id));
+      const view = await province.ctx.records.get(String(first?.id), SYSTEM_PRINCIPAL);
       expect([view.version, view.decisionDate]).to.deep.equal([2, '2026-03-05']);
       expect(view.history.map((h) => h.version)).to.deep.equal([2]);
     });
@@ -144,11 +145,11 @@ for (const backend of backends()) {
       const [remote] = await city.ctx.records.ingest([penalty(1), penalty(2)]);
       const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
       const log = { warn: (fields: Record<string, unknown>, message: string) => warnings.push({ fields, message }) } as unknown as Logger;
-      const result = await receive(await eventsOf(city), (trx, events) => applyRecordEvents(trx, events, log));
+      const result = await receive(await eventsOf(city), (trx, events) => applyRecordEvents(trx, events, (c) => c, log));
       expect(result).to.deep.equal({ applied: 1, skipped: 0, conflicts: 1 });
       expect(warnings).to.have.length(1);
       expect(warnings[0]?.message).to.include(String(local?.id)).and.to.include(String(remote?.id));
-      const kept = await province.ctx.records.get(String(local?.id));
+      const kept = await province.ctx.records.get(String(local?.id), SYSTEM_PRINCIPAL);
       expect(kept.origin).to.equal('province-b');
       expect(await count(province.ctx.store.knex, 'records')).to.equal(2);
       // Again through the service: still no throw, the conflict counted again.
@@ -165,7 +166,7 @@ for (const backend of backends()) {
       const forged = { origin: 'city-x', seq: 1, entityId: String(event?.entityId), op: 'update', body, at: '2026-06-03T00:00:00.000Z' };
       const result = await province.ctx.store.knex.transaction((trx) => province.ctx.records.applyRemote(trx, [forged]));
       expect(result).to.deep.equal({ applied: 0, skipped: 0, conflicts: 1 });
-      expect((await province.ctx.records.get(String(event?.entityId))).version).to.equal(1);
+      expect((await province.ctx.records.get(String(event?.entityId), SYSTEM_PRINCIPAL)).version).to.equal(1);
     });
 
     it('refuses a local write to a record received from another origin: only the origin corrects it', async () => {
@@ -176,7 +177,7 @@ for (const backend of backends()) {
       expect(result?.status).to.equal('rejected');
       expect(result?.errors?.[0]).to.include({ path: 'externalId', code: 'NOT_ORIGIN' });
       expect(result?.errors?.[0]?.message).to.contain('city-a');
-      const view = await province.ctx.records.get(String(event?.entityId));
+      const view = await province.ctx.records.get(String(event?.entityId), SYSTEM_PRINCIPAL);
       expect([view.version, view.origin, view.decisionDate]).to.deep.equal([1, 'city-a', penalty(1).decisionDate]);
     });
 

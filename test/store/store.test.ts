@@ -1,3 +1,4 @@
+import { SYSTEM_PRINCIPAL } from '../../node/access/roles.ts';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { backends, tempNode, fixedClock, type TempNode } from '../helpers/node.ts';
@@ -37,7 +38,7 @@ for (const backend of backends()) {
       const [updated] = await records.ingest([changed]);
       expect(updated?.status).to.equal('updated');
       expect(updated?.version).to.equal(2);
-      const view = await records.get(String(created?.id));
+      const view = await records.get(String(created?.id), SYSTEM_PRINCIPAL);
       expect(view.version).to.equal(2);
       expect(view.history.map((h) => [h.version, h.op])).to.deep.equal([[1, 'create'], [2, 'update']]);
       expect(view.history[0]?.at).to.equal('2026-06-01T02:00:00.000Z');
@@ -129,7 +130,8 @@ for (const backend of backends()) {
       }
       const report = await import('../../node/query/subject-report.ts');
       const principal = { userId: 1, username: 'o', role: 'officer' as const, regions: [], sectors: [], sourceUnit: null };
-      const r = await report.subjectReport(node.ctx.records, node.ctx.vault, id, principal);
+      const deps = { records: node.ctx.records, vault: node.ctx.vault, nodeNames: async () => new Map<string, string>() };
+      const r = await report.subjectReport(deps, id, principal, { purpose: '行政执法核查' });
       expect(r.subject.code).to.equal(`${id.slice(0, 6)}********${id.slice(14)}`);
       expect(r.records).to.have.length(1);
       expect(JSON.stringify(r)).not.to.include(id);
@@ -149,7 +151,7 @@ for (const backend of backends()) {
       const row = (await node.ctx.store.knex('records').first()) as { id: string; version: number; decision_date: string; source_unit_code: string; seq: number | string };
       expect(row.version).to.equal(2);
       expect(Number(row.seq)).to.equal(2);
-      const history = (await node.ctx.records.get(row.id)).history;
+      const history = (await node.ctx.records.get(row.id, SYSTEM_PRINCIPAL)).history;
       expect(history.map((h) => h.version)).to.deep.equal([1, 2]);
       const v1 = (await node.ctx.store.knex('record_versions').where({ record_id: row.id }).first()) as { seq: number | string };
       expect(Number(v1.seq)).to.equal(1);
