@@ -5,6 +5,7 @@ import * as m0902 from './202611260902-events.ts';
 import * as m0903 from './202611260903-users.ts';
 import * as m1200 from './202611261200-directory.ts';
 import * as m1400 from './202611261400-exchange.ts';
+import * as m1600 from './202611261600-audit.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -19,4 +20,5 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['202611260903-users', m0903],
   ['202611261200-directory', m1200],
   ['202611261400-exchange', m1400],
+  ['202611261600-audit', m1600],
 ];
