@@ -111,12 +111,15 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     self: { id: config.id, role: config.role, name: config.name, region: config.region, sector: config.sector ?? null, parent: config.parentId, publicKeyPem: keys.publicKeyPem, privateKey: keys.privateKey },
   });
   const nodeTokens = new NodeTokenVerifier({ selfId: config.id, clock, clockSkewSeconds: config.exchange.clockSkewSeconds, lookup: (id) => directory.lookup(id) });
-  const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey });
-  const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey });
+  const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey, audit });
+  const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey, audit });
+  let closed = false;
   const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.list()).map((e) => [e.id, e.name] as [string, string])]);
   return {
     config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames,
     async close() {
+      if (closed) return;
+      closed = true;
       await audit.close();
       await store.close();
     },

@@ -74,3 +74,4 @@ export function isCreditNodeError(err: unknown): err is CreditNodeError {
   return err instanceof Error && e?.name === 'CreditNodeError' && typeof e.code === 'string' && typeof e.status === 'number';
 }
 export const PurposeRequired = define('PURPOSE_REQUIRED', 400, '查询自然人信息须填写查询事由');
+export const AuditRewritten = define('AUDIT_REWRITTEN', 422, '下级节点的审计日志被改写');

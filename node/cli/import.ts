@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { existsSync, statSync } from 'node:fs';
 import { parse, printResult, required, say, withNode } from './common.ts';
 import { importFile } from '../records/import.ts';
@@ -40,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
         progress,
       },
     );
+    await ctx.access({ principal: null, action: 'import', target: path.basename(file), count: summary.accepted + summary.updated, detail: { category: String(values.category), rows: summary.rows, accepted: summary.accepted, updated: summary.updated, unchanged: summary.unchanged, rejected: summary.rejected } });
     say(`导入完成：共 ${summary.rows} 行，新增 ${summary.accepted}，更新 ${summary.updated}，未变化 ${summary.unchanged}，拒绝 ${summary.rejected}${summary.rejectsFile ? `（拒绝明细：${summary.rejectsFile}）` : ''}`);
     printResult(summary);
     return 0;

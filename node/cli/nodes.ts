@@ -23,8 +23,10 @@ export async function run(argv: string[]): Promise<number> {
   return withNode(String(values.config), async (ctx) => {
     const { directory } = ctx;
     if (sub === 'list') printResult({ nodes: await directory.list() });
-    else if (sub === 'revoke') printResult(await directory.revoke(String(values.id)));
-    else {
+    else if (sub === 'revoke') {
+      printResult(await directory.revoke(String(values.id)));
+      await ctx.access({ principal: null, action: 'revoke', target: String(values.id), count: 0 });
+    } else {
       printResult(await directory.enroll({
         id: String(values.id),
         role: String(values.role),
@@ -33,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
         ...(values.sector ? { sector: String(values.sector) } : {}),
         ...(values.name ? { name: String(values.name) } : {}),
       }));
+      await ctx.access({ principal: null, action: 'enroll', target: String(values.id), count: 0, detail: { role: String(values.role), region: String(values.region) } });
     }
     return 0;
   });

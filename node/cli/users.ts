@@ -16,6 +16,7 @@ export async function run(argv: string[]): Promise<number> {
     required(values, ['username']);
     return withNode(String(values.config), async (ctx) => {
       printResult(await ctx.users.revokeTokens(String(values.username)));
+      await ctx.access({ principal: null, action: 'token_revoke', target: String(values.username), count: 0 });
       return 0;
     });
   }
@@ -32,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
       sectors: list(values.sectors),
       ...(values['source-unit'] ? { sourceUnit: String(values['source-unit']) } : {}),
     });
+    await ctx.access({ principal: null, action: 'user_add', target: user.username, count: 0, detail: { role: user.role, regions: user.regions, sectors: user.sectors } });
     printResult(user);
     return 0;
   });

@@ -11,7 +11,13 @@ export async function run(argv: string[]): Promise<number> {
       printResult(result);
       return 1;
     }
-    printResult({ ok: true, chains: result.origins, partial: result.partial });
+    const audit = await ctx.audit.verify(ctx.keys.publicKey);
+    if (!audit.ok && audit.broken) {
+      say(`审计日志校验失败：序号 ${audit.broken.seq}：${audit.broken.reason}`);
+      printResult({ ok: false, chains: result.origins, partial: result.partial, audit });
+      return 1;
+    }
+    printResult({ ok: true, chains: result.origins, partial: result.partial, audit: { entries: audit.entries, signedSeq: audit.signedSeq ?? 0 } });
     return 0;
   });
 }

@@ -11,7 +11,9 @@ import { BatchInvalid, BatchTooLarge, EventTampered, HeadSignatureInvalid, SyncG
  */
 export interface WireEvent { origin: string; seq: number; kind: EventKind; entityId: string; op: string; body?: unknown; bodyText?: string; at: string; prevHash: string; hash: string }
 export interface OriginRun { origin: string; events: WireEvent[]; heads: string[] }
-export interface UpBatch { from: string; to: string; origins: OriginRun[] }
+/** The sender's audit evidence (node/audit/child-proof.ts): its signed audit head and the links since the parent's. */
+export interface AuditEvidence { head: string; links: Array<{ seq: number; prevHash: string; hash: string }> }
+export interface UpBatch { from: string; to: string; origins: OriginRun[]; audit?: AuditEvidence }
 export interface DownBatch { from: string; to: string; after: number; next: number; remaining: number; signature: string; events: WireEvent[] }
 /** What the parent signs over a down batch. */
 export interface DownSignaturePayload { from: string; to: string; after: number; next: number; count: number; digest: string }
@@ -40,8 +42,9 @@ export function runLines(origin: string, events: string[], heads: SignedHead[]):
   return events.length ? `${top}\n${events.join('\n')}` : top;
 }
 
-export function upBatchLines(from: string, to: string, runs: string[]): string {
-  return [`{"from":${JSON.stringify(from)},"to":${JSON.stringify(to)}}`, ...runs].join('\n');
+export function upBatchLines(from: string, to: string, runs: string[], audit?: AuditEvidence): string {
+  const top = audit ? `{"from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"audit":${JSON.stringify(audit)}}` : `{"from":${JSON.stringify(from)},"to":${JSON.stringify(to)}}`;
+  return [top, ...runs].join('\n');
 }
 
 /** Parses an up batch in the line form into the same shape as the JSON form; every problem names the line. */
@@ -83,7 +86,8 @@ export function parseUpLines(text: string, maxEvents: number): UpBatch {
     origins.push({ origin, events, heads: head['heads'] as string[] });
     i += 1 + 2 * n;
   }
-  return { from: top['from'], to: top['to'], origins };
+  const audit = top['audit'] as AuditEvidence | undefined;
+  return { from: top['from'], to: top['to'], origins, ...(audit !== undefined ? { audit } : {}) };
 }
 
 /** The digest a down batch signature binds: the events' hashes in order. */

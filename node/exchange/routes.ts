@@ -5,6 +5,7 @@ import type { EventLog } from './event-log.ts';
 import type { DirectoryService } from './directory.ts';
 import type { ExchangeService } from './service.ts';
 import { LINES_TYPE } from './batch.ts';
+import { childHeads } from '../audit/audit-log.ts';
 import { asyncHandler } from '../http/async-handler.ts';
 import { BadRequest, NodeTokenInvalid } from '../errors.ts';
 
@@ -54,8 +55,10 @@ export function exchangeRoutes(d: ExchangeRouteDeps): Router {
     const limit = intParam(req.query['limit'], 'limit', 1000);
     res.type('application/json').send(await d.exchange.serveDown(req.callerNode as string, after, limit));
   }));
-  r.get('/heads', asyncHandler(async (_req, res) => {
-    res.json({ heads: await d.eventLog.heads(d.db) });
+  r.get('/heads', asyncHandler(async (req, res) => {
+    // With the caller's audit head as this node holds it, so the caller sends its audit evidence from there.
+    const audit = (await childHeads(d.db)).find((h) => h.node === req.callerNode);
+    res.json({ heads: await d.eventLog.heads(d.db), audit: { seq: audit?.seq ?? 0, hash: audit?.hash ?? null } });
   }));
   r.get('/directory', asyncHandler(async (_req, res) => {
     res.json({ directory: await d.directory.signed() });

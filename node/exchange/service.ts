@@ -11,7 +11,8 @@ import { checkEvent, digestOf, parseUpBatch, parseUpLines, verifyRun, type DownS
 import { signCompact, verifyCompact } from './jws.ts';
 import { regionPrefix } from './routing.ts';
 import { stateRepo } from './state-repo.ts';
-import { BatchInvalid, EventTampered, HeadSignatureInvalid, isCreditNodeError, NodeRevoked, NotAChild, OriginNotAllowed } from '../errors.ts';
+import { acceptChildProof, type AuditLog } from '../audit/audit-log.ts';
+import { AuditRewritten, BatchInvalid, EventTampered, HeadSignatureInvalid, isCreditNodeError, NodeRevoked, NotAChild, OriginNotAllowed } from '../errors.ts';
 
 export interface ExchangeDeps {
   db: Knex;
@@ -22,10 +23,12 @@ export interface ExchangeDeps {
   directory: DirectoryService;
   records: RecordService;
   privateKey: KeyObject;
+  /** The audit trail: every batch received is an entry, and a child's audit evidence is checked and kept. */
+  audit: AuditLog;
 }
 
 /** Codes that mean someone tried to slip altered or forged events in: logged as alarms and kept in `alarms`. */
-const ALARM_CODES = new Set(['EVENT_TAMPERED', 'HEAD_SIGNATURE_INVALID', 'ORIGIN_NOT_ALLOWED']);
+const ALARM_CODES = new Set(['EVENT_TAMPERED', 'HEAD_SIGNATURE_INVALID', 'ORIGIN_NOT_ALLOWED', 'AUDIT_REWRITTEN']);
 
 /**
  * The receiving and serving side of exchange protocol v1 (DESIGN.md §4): applies children's up batches and
@@ -100,9 +103,16 @@ export class ExchangeService {
           }
         }
         await stateRepo.put(trx, caller, 'child-up', this.now(), { ok: true, lag: 0 });
-        return { heads, applied, skipped };
+        // The child's audit evidence: a history that does not extend what it showed before is kept out and alarmed,
+        // but does not stop the exchange of records.
+        const evidence = batch.audit ? await acceptChildProof(trx, caller, batch.audit, (await this.deps.directory.lookup(caller, trx))?.key as KeyObject, this.deps.clock) : undefined;
+        if (applied + skipped > 0) await this.deps.audit.recordIn(trx, { action: 'batch_in', target: caller, count: applied, detail: { skipped, origins: Object.keys(heads) } });
+        return { heads, applied, skipped, evidence };
       }));
-      return result;
+      if (result.evidence && !result.evidence.ok) {
+        await this.alarmIfNeeded(new AuditRewritten(`下级节点 ${caller} 的审计日志与其此前报送的不一致（序号 ${result.evidence.seq}）：${result.evidence.reason}`, { origin: caller, seq: result.evidence.seq }), caller);
+      }
+      return { heads: result.heads, applied: result.applied, skipped: result.skipped };
     } catch (err) {
       await this.alarmIfNeeded(err, caller);
       await stateRepo.put(this.deps.db, caller, 'child-up', this.now(), { error: err instanceof Error ? err.message : String(err) }).catch(() => undefined);

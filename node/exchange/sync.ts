@@ -10,6 +10,7 @@ import type { ExchangeService } from './service.ts';
 import { signNodeToken } from './node-auth.ts';
 import { LINES_TYPE, runLines, upBatchLines } from './batch.ts';
 import { stateRepo } from './state-repo.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import { ConfigInvalid, CreditNodeError, PeerRefused, PeerUnreachable } from '../errors.ts';
 
 export interface SyncDeps {
@@ -21,6 +22,7 @@ export interface SyncDeps {
   directory: DirectoryService;
   exchange: ExchangeService;
   privateKey: KeyObject;
+  audit: AuditLog;
   /** For tests: the pause between retries (defaults to setTimeout). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -34,6 +36,8 @@ interface HttpAnswer { status: number; body: unknown; text: string }
 const PIPELINE_DEPTH = 2;
 /** How many times one round picks up what arrived while it was sending, before it ends and reports. */
 const MAX_EXTENSIONS = 50;
+/** Audit links a batch carries at most (about 75 KB, well inside the smallest batch byte limit); the rest follow. */
+const AUDIT_LINKS_PER_BATCH = 500;
 
 const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -147,9 +151,13 @@ export class SyncClient {
     return this.deps.directory.refreshFrom(jws, await this.parentId(), key);
   }
 
+  /** Where the parent's copy of this node's audit evidence ends (from the last /heads answer). */
+  private parentAuditSeq = 0;
+
   private async parentHeads(): Promise<Map<string, { seq: number; hash: string }>> {
     const a = await this.request('GET', '/exchange/v1/heads');
     if (a.status !== 200) throw this.refused(a, '链头查询');
+    this.parentAuditSeq = Number((a.body as { audit?: { seq?: number } } | undefined)?.audit?.seq ?? 0);
     const heads = ((a.body as { heads?: Head[] } | undefined)?.heads ?? []);
     return new Map(heads.map((h) => [h.origin, { seq: Number(h.seq), hash: h.hash }]));
   }
@@ -198,7 +206,9 @@ export class SyncClient {
       let sent = 0;
       let batches = 0;
       type Pending = Map<string, { from: number; to: number }>;
-      type Prepared = { text: string; plan: Array<{ origin: string; to: number }>; count: number; bytes: number };
+      // Audit links already put in a batch of this round (so a batch of evidence alone is not built twice).
+      let auditQueued = 0;
+      type Prepared = { text: string; plan: Array<{ origin: string; to: number }>; count: number; bytes: number; auditTo: number | undefined };
       const clone = (p: Pending): Pending => new Map([...p].map(([k, v]) => [k, { ...v }]));
       const advance = (state: Pending, plan: Prepared['plan'], heads: Record<string, { seq: number }> = {}) => {
         for (const step of plan) {
@@ -234,7 +244,12 @@ export class SyncClient {
           bytes += size;
           if (origin === me) break;
         }
-        return runs.length ? { text: upBatchLines(me, parent, runs), plan, count, bytes } : undefined;
+        // Every batch carries this node's audit evidence since what the parent holds (DESIGN.md §5); with no
+        // events to send, a batch of evidence alone goes while the parent lacks some.
+        const audit = await this.deps.audit.proofSince(Math.max(this.parentAuditSeq, auditQueued), AUDIT_LINKS_PER_BATCH);
+        if (!runs.length && audit.links.length === 0) return undefined;
+        auditQueued = Math.max(auditQueued, audit.links.at(-1)?.seq ?? 0);
+        return { text: upBatchLines(me, parent, runs, audit), plan, count, bytes, auditTo: audit.links.at(-1)?.seq };
       };
       // Up to PIPELINE_DEPTH batches in flight: the parent always has the next one waiting while it applies
       // one, and this node reads ahead meanwhile. `ahead` is where the chains stand once all of them are taken.
@@ -255,8 +270,12 @@ export class SyncClient {
         const heads = (a.body as { heads?: Record<string, { seq: number }> }).heads ?? {};
         advance(pending, f.batch.plan, heads);
         for (const step of f.batch.plan) confirmed.set(step.origin, Math.max(confirmed.get(step.origin) ?? 0, heads[step.origin]?.seq ?? step.to));
+        if (f.batch.auditTo !== undefined) this.parentAuditSeq = Math.max(this.parentAuditSeq, f.batch.auditTo);
+        // A batch of audit evidence alone is not a batch of records (and recording it would feed itself).
+        if (f.batch.count === 0) return;
         sent += f.batch.count;
         batches += 1;
+        void this.deps.audit.record({ action: 'batch_out', target: parent, count: f.batch.count, detail: { origins: f.batch.plan.map((p) => p.origin) } }).catch(() => undefined);
       };
       // A relay keeps receiving while it sends: chains that grew meanwhile go on in the same round.
       const grown = async (): Promise<boolean> => {
@@ -309,6 +328,7 @@ export class SyncClient {
             throw this.refused(a, '上报批次');
           }
           ahead = clone(pending);
+          auditQueued = this.parentAuditSeq;
           await fill();
         }
         if (rounds >= MAX_EXTENSIONS || !(await grown())) break;

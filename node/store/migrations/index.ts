@@ -6,6 +6,8 @@ import * as m0903 from './202611260903-users.ts';
 import * as m1200 from './202611261200-directory.ts';
 import * as m1400 from './202611261400-exchange.ts';
 import * as m1600 from './202611261600-audit.ts';
+import * as m1610 from './202611261610-subject-search.ts';
+import * as m1620 from './202611261620-user-tokens.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -21,4 +23,6 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['202611261200-directory', m1200],
   ['202611261400-exchange', m1400],
   ['202611261600-audit', m1600],
+  ['202611261610-subject-search', m1610],
+  ['202611261620-user-tokens', m1620],
 ];

@@ -1,0 +1,279 @@
+import type { Knex } from 'knex';
+import { checkCode, maskResidentId } from '../identity/index.ts';
+import { normalizeCodeInput, toHalfWidth } from '../identity/normalize.ts';
+import { BadRequest } from '../errors.ts';
+
+/**
+ * Subject search by code or by any part of a name (DESIGN.md §5: "海尔", "鲁味", 历下区 in the middle of
+ * 济南市历下区某某科技有限公司). What the query looks like decides how it is looked up:
+ *   a whole valid USCC            exact lookup of subjects.key;
+ *   a whole valid resident ID     exact lookup of its keyed hash (only when natural persons are included);
+ *   6–18 of [0-9A-Z], one a digit prefix of a USCC, an index range on subjects.key (organisations only);
+ *                                 when no code starts with it, it is searched as a name;
+ *   3 characters or more          the trigram index (SQLite FTS5, PostgreSQL pg_trgm), migration 202611261610;
+ *   1 or 2 characters             no trigram to look up: a LIKE scan of subjects in id order that stops at the
+ *                                 cap. A fragment as common as 科技 stops within a few thousand rows; a rare one
+ *                                 reads the whole table (about 0.2 s per million subjects on SQLite).
+ *
+ * Every lookup collects at most SEARCH_MAX_TOTAL + 1 candidates (in id order, plus for name fragments every
+ * name that starts with the fragment), so the cost is bounded whatever the fragment matches. The candidates
+ * are ranked: exact name, then names starting with the fragment, then relevance (bm25 on SQLite, similarity()
+ * on PostgreSQL), then shorter names, then id — the same order on every request, so pages are stable. When a
+ * fragment matches more than the cap, total says SEARCH_MAX_TOTAL with totalCapped, only the first
+ * SEARCH_MAX_TOTAL ranked candidates can be paged through, and candidates beyond the first matches in id order
+ * are not considered: the user is asked for a longer fragment.
+ */
+export const SEARCH_MAX_TOTAL = 1000;
+const MAX_QUERY_CHARS = 100;
+const MAX_LIMIT = 50;
+const DEFAULT_LIMIT = 20;
+
+export interface SearchOptions {
+  /** Page size, 1..50 (default 20). */
+  limit?: number;
+  /** 1-based (default 1). */
+  page?: number;
+  /** Natural persons are found only when the caller stated a purpose (查询事由). */
+  includeNaturalPersons: boolean;
+  /** Only subjects whose region starts with one of these division-code prefixes; undefined: no region filter. */
+  regionPrefixes?: string[] | undefined;
+  /** The lookup key of a resident ID number (the vault's keyed hash); without it an ID number finds nobody. */
+  subjectKeyOf?: ((idNumber: string) => string) | undefined;
+}
+
+export type SearchMatch = 'code' | 'code_prefix' | 'person_id' | 'name';
+
+export interface SearchItem {
+  type: string;
+  /** USCC; for a natural person the masked ID number, never the number. */
+  code: string;
+  name: string;
+  region: string | null;
+  recordCount: number;
+}
+
+export interface SearchResult {
+  /** The query as searched (a resident ID number masked). */
+  query: string;
+  match: SearchMatch;
+  page: number;
+  limit: number;
+  /** Matches, at most SEARCH_MAX_TOTAL. */
+  total: number;
+  /** More than SEARCH_MAX_TOTAL matched: total is the cap and only that many can be paged through. */
+  totalCapped: boolean;
+  items: SearchItem[];
+}
+
+interface Plan {
+  match: SearchMatch;
+  /** Candidate ids (and, for FTS5, a score) as one SELECT; at most SEARCH_MAX_TOTAL + 1 rows, plus prefixes. */
+  hits: string;
+  hitBindings: unknown[];
+  order: string;
+  orderBindings: unknown[];
+}
+
+const badQ = (message: string) => new BadRequest(message, [{ path: 'q', message }]);
+
+/** Trimmed, control characters removed, full-width letters, digits and spaces made half-width; 1..100 characters. */
+export function normalizeQuery(raw: unknown): string {
+  if (typeof raw !== 'string') throw badQ('请填写查询词 q（主体名称的任意部分或统一社会信用代码）');
+  // Full-width punctuation stays: registered names write their brackets full-width (（集团）).
+  const q = raw
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .replace(/[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u3000]/g, (c) => (c === '\u3000' ? ' ' : toHalfWidth(c)))
+    .trim()
+    .replace(/\s+/g, ' ');
+  const chars = [...q].length;
+  if (chars === 0) throw badQ('查询词 q 不能为空');
+  if (chars > MAX_QUERY_CHARS) throw badQ(`查询词 q 过长（最多 ${MAX_QUERY_CHARS} 个字符）`);
+  return q;
+}
+
+function intOption(value: number | undefined, fallback: number, min: number, max: number, path: string, label: string): number {
+  const n = value ?? fallback;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    const message = `${label} ${path} 须为 ${min} 到 ${max} 之间的整数`;
+    throw new BadRequest(message, [{ path, message }]);
+  }
+  return n;
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+const isPg = (db: Knex) => (db.client as { config: { client: unknown } }).config.client === 'pg';
+
+/** The smallest string above every string that starts with `prefix` (of [0-9A-Z]); undefined: none needed. */
+function prefixUpperBound(prefix: string): string | undefined {
+  const chars = [...prefix];
+  while (chars.length > 0) {
+    const last = chars.pop() as string;
+    if (last !== 'Z') return chars.join('') + (last === '9' ? 'A' : String.fromCharCode(last.charCodeAt(0) + 1));
+  }
+  return undefined;
+}
+
+/** Natural persons and region conditions on `s`, as ` and …`. */
+function scopeSql(opts: SearchOptions): { sql: string; bindings: unknown[] } {
+  const parts: string[] = [];
+  const bindings: unknown[] = [];
+  if (!opts.includeNaturalPersons) parts.push(`s.type <> 'natural_person'`);
+  if (opts.regionPrefixes) {
+    for (const p of opts.regionPrefixes) {
+      if (!/^\d{1,6}$/.test(p)) throw new BadRequest(`行政区划前缀不正确：${p}`, [{ path: 'regionPrefixes', message: '须为 1 到 6 位数字' }]);
+    }
+    if (opts.regionPrefixes.length === 0) parts.push('1 = 0');
+    else parts.push(`(${opts.regionPrefixes.map(() => 's.region like ?').join(' or ')})`);
+    bindings.push(...opts.regionPrefixes.map((p) => `${p}%`));
+  }
+  return { sql: parts.map((p) => ` and ${p}`).join(''), bindings };
+}
+
+const CAP = SEARCH_MAX_TOTAL + 1;
+
+function codePlan(key: string, type: 'organisation' | 'natural_person', scope: { sql: string; bindings: unknown[] }, match: SearchMatch): Plan {
+  const typeSql = type === 'natural_person' ? `s.type = 'natural_person'` : `s.type <> 'natural_person'`;
+  return { match, hits: `select s.id from subjects s where s.key = ? and ${typeSql}${scope.sql}`, hitBindings: [key, ...scope.bindings], order: 's.id', orderBindings: [] };
+}
+
+function codePrefixPlan(prefix: string, scope: { sql: string; bindings: unknown[] }): Plan {
+  const upper = prefixUpperBound(prefix);
+  // The range walks the unique index on key; the substr check keeps the answer exact under any collation.
+  const hits = `select s.id from subjects s where s.key >= ?${upper ? ' and s.key < ?' : ''} and substr(s.key, 1, ${prefix.length}) = ?`
+    + ` and s.type <> 'natural_person'${scope.sql} order by s.key limit ${CAP}`;
+  return { match: 'code_prefix', hits, hitBindings: [prefix, ...(upper ? [upper] : []), prefix, ...scope.bindings], order: 's.key, s.id', orderBindings: [] };
+}
+
+async function namePlan(db: Knex, q: string, scope: { sql: string; bindings: unknown[] }, trgm: string): Promise<Plan> {
+  const chars = [...q].length;
+  const pg = isPg(db);
+  const tier = pg
+    ? `case when lower(s.name) = lower(cast(? as text)) then 0 when lower(substr(s.name, 1, ${chars})) = lower(cast(? as text)) then 1 else 2 end`
+    : `case when s.name = ? collate nocase then 0 when substr(s.name, 1, ${chars}) = ? collate nocase then 1 else 2 end`;
+  const like = pg ? 'ilike' : 'like';
+  if (chars < 3) {
+    return {
+      match: 'name',
+      hits: `select s.id from subjects s where s.name ${like} ? escape '\\'${scope.sql} order by s.id limit ${CAP}`,
+      hitBindings: [`%${escapeLike(q)}%`, ...scope.bindings],
+      order: `${tier}, length(s.name), s.id`,
+      orderBindings: [q, q],
+    };
+  }
+  if (pg) {
+    const part = () => `select * from (select s.id from subjects s where s.name ilike ? escape '\\'${scope.sql} order by s.id limit ${CAP}) x`;
+    return {
+      match: 'name',
+      // Names that start with the fragment are candidates even when the fragment matches more than the cap.
+      hits: `${part()} union ${part()}`,
+      hitBindings: [`%${escapeLike(q)}%`, ...scope.bindings, `${escapeLike(q)}%`, ...scope.bindings],
+      order: `${tier}, ${trgm}.similarity(s.name, cast(? as text)) desc, length(s.name), s.id`,
+      orderBindings: [q, q, q],
+    };
+  }
+  // An FTS5 string: quotes doubled, so AND, OR, NEAR, *, ^, : and parentheses in the input are plain text.
+  const phrase = `"${q.replace(/"/g, '""')}"`;
+  const part = (score: string) => `select * from (select f.rowid as id, ${score} as score from subjects_fts f join subjects s on s.id = f.rowid`
+    + ` where subjects_fts match ?${scope.sql} order by f.rowid limit ${CAP})`;
+  // bm25 weighs the fragment by a pass over every row that contains it (tens of ms for 有限公 in a million
+  // names), and names starting with it are found by a pass of the same length: both are done only when the
+  // fragment matches at most the cap. Beyond it the candidates are the first matches plus every name that
+  // starts with the fragment, ordered without relevance, which among arbitrary first matches would mean nothing.
+  const probe = rowsOf<{ n: number }>(await db.raw(`select count(*) as n from (${part('null')})`, [phrase, ...scope.bindings] as Knex.RawBinding[]));
+  if (Number(probe[0]?.n ?? 0) <= SEARCH_MAX_TOTAL) {
+    return { match: 'name', hits: part('bm25(subjects_fts)'), hitBindings: [phrase, ...scope.bindings], order: `${tier}, h.score, length(s.name), s.id`, orderBindings: [q, q] };
+  }
+  return {
+    match: 'name',
+    hits: `${part('null')} union ${part('null')}`,
+    hitBindings: [phrase, ...scope.bindings, `^${phrase}`, ...scope.bindings],
+    order: `${tier}, length(s.name), s.id`,
+    orderBindings: [q, q],
+  };
+}
+
+interface PageRow { id: number; type: string; key: string; name: string; region: string | null; n: number | string }
+
+async function runPlan(db: Knex, plan: Plan, limit: number, page: number): Promise<{ rows: PageRow[]; matched: number }> {
+  const offset = (page - 1) * limit;
+  const take = Math.min(limit, SEARCH_MAX_TOTAL - offset);
+  if (take > 0) {
+    const res = await db.raw(
+      `with hits as (${plan.hits}) select s.id, s.type, s.key, s.name, s.region, count(*) over () as n from hits h join subjects s on s.id = h.id`
+        + ` order by ${plan.order} limit ? offset ?`,
+      [...plan.hitBindings, ...plan.orderBindings, take, offset] as Knex.RawBinding[],
+    );
+    const rows = rowsOf<PageRow>(res);
+    if (rows.length > 0) return { rows, matched: Number(rows[0]?.n) };
+    if (offset === 0) return { rows, matched: 0 };
+  }
+  const count = rowsOf<{ n: number | string }>(await db.raw(`with hits as (${plan.hits}) select count(*) as n from hits`, plan.hitBindings as Knex.RawBinding[]));
+  return { rows: [], matched: Number(count[0]?.n ?? 0) };
+}
+
+const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
+
+/** The schema pg_trgm lives in, per knex instance (it does not move while a node runs). */
+const trgmSchemas = new WeakMap<object, string>();
+
+async function trgmPrefix(db: Knex): Promise<string> {
+  if (!isPg(db)) return '';
+  let schema = trgmSchemas.get(db.client);
+  if (schema === undefined) {
+    const res = rowsOf<{ schema: string }>(await db.raw(`select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'`));
+    schema = res[0]?.schema ?? 'public';
+    trgmSchemas.set(db.client, schema);
+  }
+  return `"${schema.replace(/"/g, '""')}"`;
+}
+
+/** Searches subjects by code or by any part of the name; see the comment at the top for how and at what cost. */
+export async function searchSubjects(db: Knex, rawQuery: unknown, opts: SearchOptions): Promise<SearchResult> {
+  const q = normalizeQuery(rawQuery);
+  const limit = intOption(opts.limit, DEFAULT_LIMIT, 1, MAX_LIMIT, 'limit', '每页条数');
+  const page = intOption(opts.page, 1, 1, 1_000_000, 'page', '页码');
+  const scope = scopeSql(opts);
+  const check = checkCode(q);
+  const code = normalizeCodeInput(q);
+  // Anything shaped like an ID number is masked before it is echoed or handed to the audit log.
+  const shown = check.kind === 'resident_id' ? maskResidentId(q) : q;
+  const done = async (plan: Plan | undefined) => {
+    const { rows, matched } = plan ? await runPlan(db, plan, limit, page) : { rows: [], matched: 0 };
+    return { query: shown, match: plan?.match ?? 'person_id', page, limit, total: Math.min(matched, SEARCH_MAX_TOTAL), totalCapped: matched > SEARCH_MAX_TOTAL, items: await itemsOf(db, rows) } satisfies SearchResult;
+  };
+
+  if (check.valid && check.kind === 'uscc') return done(codePlan(check.code, 'organisation', scope, 'code'));
+  if (check.valid && check.kind === 'resident_id') {
+    if (!opts.includeNaturalPersons || !opts.subjectKeyOf) return done(undefined);
+    return done(codePlan(opts.subjectKeyOf(check.code), 'natural_person', scope, 'person_id'));
+  }
+  if (/^[0-9A-Z]{6,18}$/.test(code) && /\d/.test(code)) {
+    const byCode = await done(codePrefixPlan(code, scope));
+    if (byCode.total > 0 || check.kind === 'resident_id') return byCode;
+  }
+  return done(await namePlan(db, q, scope, await trgmPrefix(db)));
+}
+
+/** The page's items with their record counts and, for natural persons, the masked number. */
+async function itemsOf(db: Knex, rows: PageRow[]): Promise<SearchItem[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const counts = new Map<number, number>();
+  for (const c of (await db('records').select('subject_id').count({ n: '*' }).whereIn('subject_id', ids).groupBy('subject_id')) as Array<{ subject_id: number; n: number | string }>) {
+    counts.set(Number(c.subject_id), Number(c.n));
+  }
+  const personIds = rows.filter((r) => r.type === 'natural_person').map((r) => r.id);
+  const masked = new Map<number, string>();
+  if (personIds.length > 0) {
+    for (const p of (await db('natural_persons').select('subject_id', 'id_masked').whereIn('subject_id', personIds)) as Array<{ subject_id: number; id_masked: string }>) {
+      masked.set(Number(p.subject_id), p.id_masked);
+    }
+  }
+  return rows.map((r) => ({
+    type: r.type,
+    code: r.type === 'natural_person' ? masked.get(Number(r.id)) ?? '' : r.key,
+    name: r.name,
+    region: r.region,
+    recordCount: counts.get(Number(r.id)) ?? 0,
+  }));
+}
