@@ -8,20 +8,20 @@ import { BadRequest } from '../errors.ts';
  * 济南市历下区某某科技有限公司). What the query looks like decides how it is looked up:
  *   a whole valid USCC            exact lookup of subjects.key;
  *   a whole valid resident ID     exact lookup of its keyed hash (only when natural persons are included);
- *   6–18 of [0-9A-Z], one a digit prefix of a USCC, an index range on subjects.key (organisations only);
+ *   6–18 of [0-9A-Z], a digit too the start of a USCC: an index range on subjects.key (organisations only);
  *                                 when no code starts with it, it is searched as a name;
  *   3 characters or more          the trigram index (SQLite FTS5, PostgreSQL pg_trgm), migration 202611261610;
- *   1 or 2 characters             no trigram to look up: a LIKE scan of subjects in id order that stops at the
- *                                 cap. A fragment as common as 科技 stops within a few thousand rows; a rare one
- *                                 reads the whole table (about 0.2 s per million subjects on SQLite).
+ *   1 or 2 characters             no trigram to look up: a LIKE scan of subjects that stops at the cap. A
+ *                                 fragment as common as 科技 stops within a few thousand rows; a rare one reads
+ *                                 the whole table (0.2–0.3 s per million subjects on SQLite and PostgreSQL).
  *
- * Every lookup collects at most SEARCH_MAX_TOTAL + 1 candidates (in id order, plus for name fragments every
- * name that starts with the fragment), so the cost is bounded whatever the fragment matches. The candidates
- * are ranked: exact name, then names starting with the fragment, then relevance (bm25 on SQLite, similarity()
- * on PostgreSQL), then shorter names, then id — the same order on every request, so pages are stable. When a
- * fragment matches more than the cap, total says SEARCH_MAX_TOTAL with totalCapped, only the first
- * SEARCH_MAX_TOTAL ranked candidates can be paged through, and candidates beyond the first matches in id order
- * are not considered: the user is asked for a longer fragment.
+ * Every lookup collects at most SEARCH_MAX_TOTAL + 1 candidates (the first matches, plus for fragments of 3+
+ * characters every name that starts with the fragment), so its cost is bounded whatever the fragment matches.
+ * The candidates are ranked: exact name, then names starting with the fragment, then relevance (bm25 on SQLite,
+ * similarity() on PostgreSQL), then shorter names, then id — the same order on every request, so pages are
+ * stable. When a fragment matches more than the cap, total is SEARCH_MAX_TOTAL with totalCapped, only that
+ * many ranked candidates can be paged through, matches beyond the first ones are not considered (and on SQLite
+ * relevance is not weighed): the answer asks for a longer fragment rather than ranking a million names.
  */
 export const SEARCH_MAX_TOTAL = 1000;
 const MAX_QUERY_CHARS = 100;
@@ -150,22 +150,24 @@ async function namePlan(db: Knex, q: string, scope: { sql: string; bindings: unk
   const tier = pg
     ? `case when lower(s.name) = lower(cast(? as text)) then 0 when lower(substr(s.name, 1, ${chars})) = lower(cast(? as text)) then 1 else 2 end`
     : `case when s.name = ? collate nocase then 0 when substr(s.name, 1, ${chars}) = ? collate nocase then 1 else 2 end`;
-  const like = pg ? 'ilike' : 'like';
+  // SQLite's LIKE ignores ASCII case, as the trigram index does. On PostgreSQL ILIKE lower-cases every name it
+  // checks (about twice the cost of LIKE), so it is used only when the fragment has letters with a case.
+  const like = pg && q.toLowerCase() !== q.toUpperCase() ? 'ilike' : 'like';
+  // PostgreSQL: no ORDER BY in the candidate scans. With one the planner walks the primary key and filters
+  // (its estimate for a trigram of Chinese is poor), reading the whole table for a rare fragment; without one
+  // it takes the trigram index, or a sequential scan that stops at the cap. The candidates of a fragment that
+  // matches more than the cap are then the first in the table's physical order, not in id order.
+  const firstMatches = () => pg
+    ? `select * from (select s.id from subjects s where s.name ${like} ? escape '\\'${scope.sql} limit ${CAP}) x`
+    : `select s.id from subjects s where s.name like ? escape '\\'${scope.sql} order by s.id limit ${CAP}`;
   if (chars < 3) {
-    return {
-      match: 'name',
-      hits: `select s.id from subjects s where s.name ${like} ? escape '\\'${scope.sql} order by s.id limit ${CAP}`,
-      hitBindings: [`%${escapeLike(q)}%`, ...scope.bindings],
-      order: `${tier}, length(s.name), s.id`,
-      orderBindings: [q, q],
-    };
+    return { match: 'name', hits: firstMatches(), hitBindings: [`%${escapeLike(q)}%`, ...scope.bindings], order: `${tier}, length(s.name), s.id`, orderBindings: [q, q] };
   }
   if (pg) {
-    const part = () => `select * from (select s.id from subjects s where s.name ilike ? escape '\\'${scope.sql} order by s.id limit ${CAP}) x`;
     return {
       match: 'name',
       // Names that start with the fragment are candidates even when the fragment matches more than the cap.
-      hits: `${part()} union ${part()}`,
+      hits: `${firstMatches()} union ${firstMatches()}`,
       hitBindings: [`%${escapeLike(q)}%`, ...scope.bindings, `${escapeLike(q)}%`, ...scope.bindings],
       order: `${tier}, ${trgm}.similarity(s.name, cast(? as text)) desc, length(s.name), s.id`,
       orderBindings: [q, q, q],
