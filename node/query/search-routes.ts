@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import type { UserService } from '../access/users.ts';
 import type { Principal } from '../access/roles.ts';
@@ -27,6 +27,8 @@ export interface SearchRouteDeps {
   onSearch?: (principal: Principal, info: SearchInfo) => Promise<void>;
   /** Region prefixes the principal's search is limited to; undefined (the default): no region filter. */
   regionsOf?: (principal: Principal) => string[] | undefined;
+  /** Runs after authentication, before the search (e.g. the per-user query limit). */
+  limiter?: RequestHandler;
 }
 
 const MAX_PURPOSE_CHARS = 200;
@@ -60,7 +62,8 @@ function purposeParam(req: Request): string | null {
  */
 export function searchRoutes(deps: SearchRouteDeps): Router {
   const r = Router();
-  r.get('/', requirePermission(deps.users, 'records:read'), asyncHandler(async (req, res) => {
+  const limiter: RequestHandler = deps.limiter ?? ((_req, _res, next) => next());
+  r.get('/', requirePermission(deps.users, 'records:read'), limiter, asyncHandler(async (req, res) => {
     const principal = principalOf(req);
     const purpose = purposeParam(req);
     const limit = intParam(req, 'limit', '每页条数');

@@ -24,6 +24,7 @@ for (const backend of backends()) {
     let app: Express;
     let serial = 5000;
     const searches: SearchInfo[] = [];
+    const limited: string[] = [];
     const tokens: Record<string, string> = {};
     const auth = (u: string) => ({ Authorization: `Bearer ${tokens[u]}` });
     const names = (r: { items: Array<{ name: string }> }) => r.items.map((i) => i.name);
@@ -59,7 +60,11 @@ for (const backend of backends()) {
       tokens['auditor1'] = (await users.signIn('auditor1', 'auditor-pass-1')).token;
       app = createHttpApp({
         log: pino({ level: 'silent' }),
-        routers: [['/api/v1/subjects', searchRoutes({ db, users, subjectKeyOf: (code) => vault.hash(code), onSearch: async (_p, info) => { searches.push(info); } })]],
+        routers: [['/api/v1/subjects', searchRoutes({
+          db, users, subjectKeyOf: (code) => vault.hash(code),
+          onSearch: async (_p, info) => { searches.push(info); },
+          limiter: (req, _res, next) => { limited.push(req.principal?.username ?? ''); next(); },
+        })]],
       });
     });
     after(async () => { await node.cleanup(); });
@@ -180,8 +185,12 @@ for (const backend of backends()) {
       }
       await request(app).get('/api/v1/subjects').query({ q: 'a'.repeat(100) }).set(auth('officer1')).expect(200);
       await request(app).get('/api/v1/subjects').query({ q: '科技', limit: '51' }).set(auth('officer1')).expect(400);
+      const before = limited.length;
       await request(app).get('/api/v1/subjects').query({ q: '科技' }).expect(401);
       await request(app).get('/api/v1/subjects').query({ q: '科技' }).set(auth('auditor1')).expect(403);
+      expect(limited.length).to.equal(before);
+      expect(limited.length).to.be.greaterThan(0);
+      expect(new Set(limited)).to.deep.equal(new Set(['officer1']));
       const ok = await request(app).get('/api/v1/subjects').query({ q: 'ｋｅｊｉ历下区', page: '1', limit: '5' }).set(auth('officer1')).expect(200);
       expect(ok.body).to.deep.include({ query: 'keji历下区', page: 1, limit: 5, total: 0, totalCapped: false });
     });
