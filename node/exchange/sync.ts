@@ -36,8 +36,6 @@ interface HttpAnswer { status: number; body: unknown; text: string }
 const PIPELINE_DEPTH = 2;
 /** How many times one round picks up what arrived while it was sending, before it ends and reports. */
 const MAX_EXTENSIONS = 50;
-/** Audit links a batch carries at most (about 75 KB, well inside the smallest batch byte limit); the rest follow. */
-const AUDIT_LINKS_PER_BATCH = 500;
 
 const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -206,8 +204,6 @@ export class SyncClient {
       let sent = 0;
       let batches = 0;
       type Pending = Map<string, { from: number; to: number }>;
-      // Audit links already put in a batch of this round (so a batch of evidence alone is not built twice).
-      let auditQueued = 0;
       type Prepared = { text: string; plan: Array<{ origin: string; to: number }>; count: number; bytes: number; auditTo: number | undefined };
       const clone = (p: Pending): Pending => new Map([...p].map(([k, v]) => [k, { ...v }]));
       const advance = (state: Pending, plan: Prepared['plan'], heads: Record<string, { seq: number }> = {}) => {
@@ -244,12 +240,8 @@ export class SyncClient {
           bytes += size;
           if (origin === me) break;
         }
-        // Every batch carries this node's audit evidence since what the parent holds (DESIGN.md §5); with no
-        // events to send, a batch of evidence alone goes while the parent lacks some.
-        const audit = await this.deps.audit.proofSince(Math.max(this.parentAuditSeq, auditQueued), AUDIT_LINKS_PER_BATCH);
-        if (!runs.length && audit.links.length === 0) return undefined;
-        auditQueued = Math.max(auditQueued, audit.links.at(-1)?.seq ?? 0);
-        return { text: upBatchLines(me, parent, runs, audit), plan, count, bytes, auditTo: audit.links.at(-1)?.seq };
+        if (!runs.length) return undefined;
+        return { text: upBatchLines(me, parent, runs), plan, count, bytes, auditTo: undefined };
       };
       // Up to PIPELINE_DEPTH batches in flight: the parent always has the next one waiting while it applies
       // one, and this node reads ahead meanwhile. `ahead` is where the chains stand once all of them are taken.
@@ -328,7 +320,6 @@ export class SyncClient {
             throw this.refused(a, '上报批次');
           }
           ahead = clone(pending);
-          auditQueued = this.parentAuditSeq;
           await fill();
         }
         if (rounds >= MAX_EXTENSIONS || !(await grown())) break;
