@@ -49,8 +49,6 @@ export interface Tree { viewer: string; at: string; roots: TreeNode[] }
 
 const stdio: Output = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
-const latest = (...xs: Array<string | null | undefined>): string | null => xs.filter((x): x is string => !!x).sort().at(-1) ?? null;
-
 /** The failure of the last attempt, if it came after the last success. */
 const failing = (s: PeerState | undefined): string | null => (s?.lastError && (!s.lastOk || (s.lastAttempt ?? '') > s.lastOk) ? s.lastError : null);
 
@@ -190,6 +188,5 @@ export async function main(argv: string[], io: Output = stdio): Promise<number> 
     await ctx.close();
   }
 }
-
 
 if (isMain(import.meta.url)) process.exitCode = await main(process.argv.slice(2));

@@ -11,7 +11,12 @@ export interface AuditLink { seq: number; prevHash: string; hash: string }
 export interface AuditProof { head: string; links: AuditLink[] }
 
 /** `advanced`: the stored head moved. On failure nothing is stored and the caller raises AUDIT_REWRITTEN. */
-export type AcceptResult = { ok: true; seq: number; hash: string; advanced: boolean } | { ok: false; reason: string; seq: number };
+/**
+ * ok: the proof extends (or repeats) the stored head. Not ok with `gap`: links are missing between the stored head
+ * and the proof (an earlier batch carrying them was refused or lost): nothing is stored and the child re-sends
+ * from the head the parent reports — not evidence of a rewrite. Not ok otherwise: the history was rewritten.
+ */
+export type AcceptResult = { ok: true; seq: number; hash: string; advanced: boolean } | { ok: false; reason: string; seq: number; gap?: boolean; storedSeq: number };
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -43,7 +48,7 @@ export async function acceptChildProof(trx: Knex.Transaction, childNode: string,
   const stored = await auditRepo.childHead(trx, childNode);
   const storedSeq = stored?.seq ?? 0;
   const storedHash = stored?.hash ?? AUDIT_GENESIS;
-  const fail = (reason: string, seq: number): AcceptResult => ({ ok: false, reason, seq });
+  const fail = (reason: string, seq: number, gap = false): AcceptResult => ({ ok: false, reason, seq, storedSeq, ...(gap ? { gap } : {}) });
   if (typeof proof?.head !== 'string' || !Array.isArray(proof.links) || !proof.links.every(isLink)) return fail('审计证明格式错误', storedSeq);
   const p = verifyCompact(proof.head, childPublicKey) as Partial<AuditHeadPayload> | undefined;
   if (!p || p.node !== childNode || !Number.isSafeInteger(p.seq) || typeof p.hash !== 'string' || typeof p.at !== 'string') {
@@ -56,14 +61,14 @@ export async function acceptChildProof(trx: Knex.Transaction, childNode: string,
     if (head.seq === storedSeq && head.hash === storedHash) return unchanged;
     if (head.seq < storedSeq) return fail(`下级节点的审计链头回退到序号 ${head.seq}（已接收至 ${storedSeq}），审计历史被截断或改写`, head.seq);
     if (head.seq === storedSeq) return fail('下级节点的审计链头与已接收的哈希不一致（审计历史被改写）', head.seq);
-    return fail('审计链头超出所附链接，缺少链接', storedSeq + 1);
+    return fail('审计链头超出所附链接，缺少链接', storedSeq + 1, true);
   }
   const broken = brokenRun(links);
   if (broken) return fail(broken.reason, broken.seq);
   const first = links[0] as AuditLink;
   const last = links.at(-1) as AuditLink;
   if (head.seq !== last.seq || head.hash !== last.hash) return fail('已签名的审计链头与最后一个链接不一致', last.seq);
-  if (first.seq > storedSeq + 1) return fail(`缺少序号 ${storedSeq + 1} 起的审计链接`, storedSeq + 1);
+  if (first.seq > storedSeq + 1) return fail(`缺少序号 ${storedSeq + 1} 起的审计链接`, storedSeq + 1, true);
   if (first.seq === 1 && first.prevHash !== AUDIT_GENESIS) return fail('第一条审计链接的 prevHash 不是起始哈希', 1);
   if (first.seq === storedSeq + 1) {
     if (first.prevHash !== storedHash) return fail('审计链接与已接收的链头不衔接（审计历史被改写）', first.seq);

@@ -73,7 +73,7 @@ export class ExchangeService {
    * POST /exchange/v1/up: verifies every origin's run (chain from the stored head, hashes, signed checkpoints
    * against the directory key, allowed origins) and applies the whole batch in one transaction.
    */
-  async receiveUp(caller: string, raw: unknown): Promise<{ heads: Record<string, { seq: number; hash: string }>; applied: number; skipped: number }> {
+  async receiveUp(caller: string, raw: unknown): Promise<{ heads: Record<string, { seq: number; hash: string }>; applied: number; skipped: number; audit?: { seq: number } }> {
     // A string is the line form (batch.ts LINES_TYPE), anything else the JSON form.
     const max = this.deps.config.exchange.maxBatchEvents;
     const batch = typeof raw === 'string' ? parseUpLines(raw, max) : parseUpBatch(raw, max);
@@ -103,16 +103,19 @@ export class ExchangeService {
           }
         }
         await stateRepo.put(trx, caller, 'child-up', this.now(), { ok: true, lag: 0 });
-        // The child's audit evidence: a history that does not extend what it showed before is kept out and alarmed,
-        // but does not stop the exchange of records.
+        // The child's audit evidence (DESIGN.md §5): a history that does not extend what it showed before is kept
+        // out and alarmed, but does not stop the exchange of records; missing links (a gap) are only re-asked for.
         const evidence = batch.audit ? await acceptChildProof(trx, caller, batch.audit, (await this.deps.directory.lookup(caller, trx))?.key as KeyObject, this.deps.clock) : undefined;
         if (applied + skipped > 0) await this.deps.audit.recordIn(trx, { action: 'batch_in', target: caller, count: applied, detail: { skipped, origins: Object.keys(heads) } });
         return { heads, applied, skipped, evidence };
       }));
-      if (result.evidence && !result.evidence.ok) {
-        await this.alarmIfNeeded(new AuditRewritten(`下级节点 ${caller} 的审计日志与其此前报送的不一致（序号 ${result.evidence.seq}）：${result.evidence.reason}`, { origin: caller, seq: result.evidence.seq }), caller);
+      const { evidence } = result;
+      if (evidence && !evidence.ok && !evidence.gap) {
+        await this.alarmIfNeeded(new AuditRewritten(`下级节点 ${caller} 的审计日志与其此前报送的不一致（序号 ${evidence.seq}）：${evidence.reason}`, { origin: caller, seq: evidence.seq }), caller);
       }
-      return { heads: result.heads, applied: result.applied, skipped: result.skipped };
+      // Where this node's copy of the caller's audit evidence now ends: the caller sends its next links from there.
+      const audit = evidence ? { seq: evidence.ok ? evidence.seq : evidence.storedSeq } : undefined;
+      return { heads: result.heads, applied: result.applied, skipped: result.skipped, ...(audit ? { audit } : {}) };
     } catch (err) {
       await this.alarmIfNeeded(err, caller);
       await stateRepo.put(this.deps.db, caller, 'child-up', this.now(), { error: err instanceof Error ? err.message : String(err) }).catch(() => undefined);

@@ -1,28 +1,15 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import type { Knex } from 'knex';
-import type { Logger } from 'pino';
-import type { Clock } from '../clock.ts';
-import type { Config } from '../config/types.ts';
-import type { DirectoryService } from './directory.ts';
-import type { EventLog, Head } from './event-log.ts';
-import type { ExchangeService } from './service.ts';
+import type { Head } from './event-log.ts';
+import type { ExchangeDeps, ExchangeService } from './service.ts';
 import { signNodeToken } from './node-auth.ts';
 import { LINES_TYPE, runLines, upBatchLines } from './batch.ts';
 import { stateRepo } from './state-repo.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
 import { ConfigInvalid, CreditNodeError, PeerRefused, PeerUnreachable } from '../errors.ts';
 
-export interface SyncDeps {
-  db: Knex;
-  config: Config;
-  clock: Clock;
-  log: Logger;
-  eventLog: EventLog;
-  directory: DirectoryService;
+/** What the exchange service works with, less the records (it applies them), plus the service itself. */
+export interface SyncDeps extends Omit<ExchangeDeps, 'records'> {
   exchange: ExchangeService;
-  privateKey: KeyObject;
-  audit: AuditLog;
   /** For tests: the pause between retries (defaults to setTimeout). */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -36,6 +23,8 @@ interface HttpAnswer { status: number; body: unknown; text: string }
 const PIPELINE_DEPTH = 2;
 /** How many times one round picks up what arrived while it was sending, before it ends and reports. */
 const MAX_EXTENSIONS = 50;
+/** Audit links one batch carries at most (about 75 KB, well inside the smallest batch byte limit); the rest follow. */
+const AUDIT_LINKS_PER_BATCH = 500;
 
 const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -149,7 +138,7 @@ export class SyncClient {
     return this.deps.directory.refreshFrom(jws, await this.parentId(), key);
   }
 
-  /** Where the parent's copy of this node's audit evidence ends (from the last /heads answer). */
+  /** Where the parent's copy of this node's audit evidence ends, as its last answer (/heads or up) said. */
   private parentAuditSeq = 0;
 
   private async parentHeads(): Promise<Map<string, { seq: number; hash: string }>> {
@@ -204,7 +193,9 @@ export class SyncClient {
       let sent = 0;
       let batches = 0;
       type Pending = Map<string, { from: number; to: number }>;
-      type Prepared = { text: string; plan: Array<{ origin: string; to: number }>; count: number; bytes: number; auditTo: number | undefined };
+      type Prepared = { text: string; plan: Array<{ origin: string; to: number }>; count: number; bytes: number };
+      // The last audit link put in a batch of this round (so a batch of evidence alone is not built twice).
+      let evidenceSent = this.parentAuditSeq;
       const clone = (p: Pending): Pending => new Map([...p].map(([k, v]) => [k, { ...v }]));
       const advance = (state: Pending, plan: Prepared['plan'], heads: Record<string, { seq: number }> = {}) => {
         for (const step of plan) {
@@ -240,8 +231,16 @@ export class SyncClient {
           bytes += size;
           if (origin === me) break;
         }
-        if (!runs.length) return undefined;
-        return { text: upBatchLines(me, parent, runs), plan, count, bytes, auditTo: undefined };
+        // The sending is audited before the evidence is taken, so a batch's evidence covers its own entry and a
+        // round leaves no entry behind that would need a batch of its own.
+        if (runs.length) await this.deps.audit.record({ action: 'batch_out', target: parent, count, detail: { origins: plan.map((p) => p.origin) } });
+        // Every batch carries this node's audit evidence from where the parent's copy ends (DESIGN.md §5); with no
+        // events to send, one batch of evidence alone goes while the parent lacks some links.
+        const audit = await this.deps.audit.proofSince(this.parentAuditSeq, AUDIT_LINKS_PER_BATCH);
+        const lastLink = audit.links.at(-1)?.seq ?? 0;
+        if (!runs.length && lastLink <= evidenceSent) return undefined;
+        evidenceSent = Math.max(evidenceSent, lastLink);
+        return { text: upBatchLines(me, parent, runs, audit), plan, count, bytes };
       };
       // Up to PIPELINE_DEPTH batches in flight: the parent always has the next one waiting while it applies
       // one, and this node reads ahead meanwhile. `ahead` is where the chains stand once all of them are taken.
@@ -262,12 +261,12 @@ export class SyncClient {
         const heads = (a.body as { heads?: Record<string, { seq: number }> }).heads ?? {};
         advance(pending, f.batch.plan, heads);
         for (const step of f.batch.plan) confirmed.set(step.origin, Math.max(confirmed.get(step.origin) ?? 0, heads[step.origin]?.seq ?? step.to));
-        if (f.batch.auditTo !== undefined) this.parentAuditSeq = Math.max(this.parentAuditSeq, f.batch.auditTo);
-        // A batch of audit evidence alone is not a batch of records (and recording it would feed itself).
+        const evidence = (a.body as { audit?: { seq?: unknown } }).audit?.seq;
+        if (typeof evidence === 'number') this.parentAuditSeq = evidence;
+        // A batch of audit evidence alone is not a batch of records.
         if (f.batch.count === 0) return;
         sent += f.batch.count;
         batches += 1;
-        void this.deps.audit.record({ action: 'batch_out', target: parent, count: f.batch.count, detail: { origins: f.batch.plan.map((p) => p.origin) } }).catch(() => undefined);
       };
       // A relay keeps receiving while it sends: chains that grew meanwhile go on in the same round.
       const grown = async (): Promise<boolean> => {
@@ -320,6 +319,7 @@ export class SyncClient {
             throw this.refused(a, '上报批次');
           }
           ahead = clone(pending);
+          evidenceSent = this.parentAuditSeq;
           await fill();
         }
         if (rounds >= MAX_EXTENSIONS || !(await grown())) break;

@@ -2,7 +2,6 @@
 // sample each process's resident memory from /proc (VmRSS now, VmHWM the kernel's high-water mark).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -78,6 +78,7 @@ for (const backend of backends()) {
 
       const onward = await accept(await audit.proofSince(20, 100));
       expect(onward).to.deep.include({ ok: false, seq: 21 });
+      expect(onward).not.to.have.property('gap');
       expect((onward as { reason: string }).reason).to.match(/改写/);
       const overlap = await accept(await audit.proofSince(10, 100));
       expect(overlap).to.deep.include({ ok: false, seq: 20 });
@@ -96,7 +97,10 @@ for (const backend of backends()) {
       // The child's chain now ends before what the parent holds (restored from an old backup, or cut).
       const truncated = { head: signCompact({ node: CHILD, seq: 6, hash: (await audit.proofSince(5, 1)).links[0]?.hash, at: '2026-06-01T02:00:00.000Z' }, child.ctx.keys.privateKey), links: [] };
       await expectRefused(truncated, 6, /回退/);
-      await expectRefused(await audit.proofSince(12, 100), 11, /缺少序号 11/);
+      // Missing links are a gap (an earlier batch was lost), not a rewrite: the parent only reports where it stands.
+      const gap = await accept(await audit.proofSince(12, 100));
+      expect(gap).to.deep.include({ ok: false, seq: 11, gap: true, storedSeq: 10 });
+      expect((gap as { reason: string }).reason).to.match(/缺少序号 11/);
       const run = await audit.proofSince(10, 100);
       await expectRefused({ head: run.head, links: run.links.filter((l) => l.seq !== 14) }, 14, /不连续/);
       await expectRefused({ head: run.head, links: run.links.slice(0, -1) }, 19, /最后一个链接/);

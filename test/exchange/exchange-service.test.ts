@@ -1,11 +1,10 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { pino } from 'pino';
-import { backends, PG_URL, type Backend } from '../helpers/node.ts';
+import { backends, createPgSchemas, PG_URL, type Backend } from '../helpers/node.ts';
 import { companyCode, penalty } from '../helpers/records.ts';
 import { generateRecords } from '../../scripts/generate-data.ts';
 import { demoFederation, freePorts, initFederation, type FederationNodeSpec } from '../../node/cli/federation.ts';
@@ -26,16 +25,7 @@ const SPECS: Spec[] = demoFederation(0).map(({ port: _p, ...s }) => s);
 /** In-process nodes of one federation on loopback ports, each with its own SQLite file or PostgreSQL schema. */
 async function federation(backend: Backend, configure?: (cfg: Record<string, unknown>, spec: FederationNodeSpec) => void) {
   const dir = mkdtempSync(path.join(tmpdir(), 'credit-node-exchange-'));
-  const schemas = new Map<string, string>();
-  if (backend === 'pg') {
-    const admin = knexFactory({ client: 'pg', connection: PG_URL ?? '' });
-    for (const s of SPECS) {
-      const schema = `t_${randomBytes(6).toString('hex')}`;
-      await admin.raw(`create schema ${schema}`);
-      schemas.set(s.id, schema);
-    }
-    await admin.destroy();
-  }
+  const schemas = backend === 'pg' ? await createPgSchemas(SPECS.map((s) => s.id)) : new Map<string, string>();
   const ports = await freePorts(SPECS.length);
   const specs = SPECS.map((s, i) => ({ ...s, port: ports[i] as number }));
   const made = await initFederation(dir, specs, (cfg, spec) => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { pino } from 'pino';
-import { backends, PG_URL, type Backend } from '../helpers/node.ts';
+import { backends, createPgSchemas, PG_URL, type Backend } from '../helpers/node.ts';
 import { penalty } from '../helpers/records.ts';
 import { demoFederation, freePorts, initFederation, type FederationNode, type FederationNodeSpec } from '../../node/cli/federation.ts';
 import { loadConfig } from '../../node/config/load.ts';
@@ -50,17 +50,11 @@ async function pgAdmin(sql: string): Promise<void> {
  */
 async function federation(backend: Backend, configure: (cfg: Record<string, unknown>, spec: FederationNodeSpec) => void) {
   const dir = mkdtempSync(path.join(tmpdir(), 'credit-node-sync-'));
-  const schemas = new Map<string, string>();
   const hubDb = `t_${randomBytes(6).toString('hex')}`;
+  let schemas = new Map<string, string>();
   if (backend === 'pg') {
     await pgAdmin(`create database ${hubDb}`);
-    const admin = knexFactory({ client: 'pg', connection: PG_URL ?? '' });
-    for (const s of SPECS.slice(1)) {
-      const schema = `t_${randomBytes(6).toString('hex')}`;
-      await admin.raw(`create schema ${schema}`);
-      schemas.set(s.id, schema);
-    }
-    await admin.destroy();
+    schemas = await createPgSchemas(SPECS.slice(1).map((s) => s.id));
   }
   const ports = await freePorts(SPECS.length);
   const specs = SPECS.map((s, i) => ({ ...s, port: ports[i] as number }));

@@ -22,6 +22,23 @@ export function backends(): Backend[] {
   return PG_URL || process.env['CI'] === 'true' ? ['sqlite', 'pg'] : ['sqlite'];
 }
 
+/** Fresh PostgreSQL schemas on the test server, one per id, so several nodes share it without meeting. */
+export async function createPgSchemas(ids: readonly string[]): Promise<Map<string, string>> {
+  if (!PG_URL) throw new Error('CREDIT_NODE_TEST_PG is not set: run the suite with npm test, which starts PostgreSQL');
+  const admin = knexFactory({ client: 'pg', connection: PG_URL });
+  try {
+    const out = new Map<string, string>();
+    for (const id of ids) {
+      const schema = `t_${randomBytes(6).toString('hex')}`;
+      await admin.raw(`create schema ${schema}`);
+      out.set(id, schema);
+    }
+    return out;
+  } finally {
+    await admin.destroy();
+  }
+}
+
 export interface TempNode {
   ctx: NodeContext;
   dir: string;
@@ -35,13 +52,7 @@ export async function tempNode(opts: { backend?: Backend; id?: string; role?: st
   const backend = opts.backend ?? 'sqlite';
   let schema: string | undefined;
   const pgUrl = PG_URL ?? '';
-  if (backend === 'pg') {
-    if (!PG_URL) throw new Error('CREDIT_NODE_TEST_PG is not set: run the suite with npm test, which starts PostgreSQL');
-    schema = `t_${randomBytes(6).toString('hex')}`;
-    const admin = knexFactory({ client: 'pg', connection: pgUrl });
-    await admin.raw(`create schema ${schema}`);
-    await admin.destroy();
-  }
+  if (backend === 'pg') schema = (await createPgSchemas(['node'])).get('node');
   const raw = initialConfig({ id: opts.id ?? 'test-node', name: '测试节点', role: opts.role ?? 'province', region: opts.region ?? '370000', port: 0, ...(opts.sector ? { sector: opts.sector } : {}) });
   if (schema) raw['store'] = { client: 'pg', connection: pgUrl, schema };
   createNodeKeys(path.join(dir, 'keys/node.key'), path.join(dir, 'keys/node.pub'));

@@ -59,7 +59,7 @@ export async function openJsonl(
   file: string,
   opts: { size: number; encoding?: Encoding | undefined; onBytes?: OnBytes | undefined },
 ): Promise<ObjectSource & { close(): void }> {
-  const { sample, encoding } = await sniffText(file, opts.size, 'JSONL', opts.encoding);
+  const { encoding } = await sniffText(file, opts.size, 'JSONL', opts.encoding);
   const text = openTextStream(file, { size: opts.size, encoding, onBytes: opts.onBytes });
   const lines = splitLines(text, file);
   const close = (): void => {
