@@ -15,7 +15,8 @@ import { UserService } from './access/users.ts';
 import { SchemaRegistry } from './records/schema-registry.ts';
 import { RecordService } from './records/service.ts';
 import { ScopePolicy } from './access/scope.ts';
-import type { AccessHook } from './access/access-hook.ts';
+import { queryLimiter, type AccessHook } from './access/access-hook.ts';
+import { searchRoutes } from './query/search-routes.ts';
 import { AuditLog, looksLikeResidentId } from './audit/audit-log.ts';
 import { auditRoutes } from './audit/routes.ts';
 import { subjectKeyOf } from './query/subject-report.ts';
@@ -133,6 +134,12 @@ export function createApp(ctx: NodeContext): Express {
       ['/healthz', healthRoutes(ctx.config)],
       ['/api/v1/auth', authRoutes(ctx.users, ctx.config.auth.signInRateLimitPerMinute)],
       ['/api/v1/records', recordRoutes(ctx.records, ctx.users, { access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute })],
+      // Search answers GET /api/v1/subjects?q=, the subject report GET /api/v1/subjects/:code.
+      ['/api/v1/subjects', searchRoutes({
+        db: ctx.store.knex, users: ctx.users, subjectKeyOf: (code) => ctx.vault.hash(code),
+        limiter: queryLimiter(ctx.config.auth.queryRateLimitPerMinute),
+        onSearch: (principal, i) => ctx.access({ principal, action: 'search', target: i.q, count: i.count, purpose: i.purpose, ip: i.ip, detail: { naturalPersons: i.naturalPersons } }),
+      })],
       ['/api/v1/subjects', subjectRoutes({ records: ctx.records, vault: ctx.vault, nodeNames: ctx.nodeNames, users: ctx.users, access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute })],
       ['/api/v1/audit', auditRoutes({ audit: ctx.audit, users: ctx.users, subjectKeyOf: (code) => subjectKeyOf(ctx.vault, code).key })],
       ['/exchange/v1', exchangeRoutes({ db: ctx.store.knex, eventLog: ctx.eventLog, verifier: ctx.nodeTokens, directory: ctx.directory, exchange: ctx.exchange, maxBatchBytes: ctx.config.exchange.maxBatchBytes })],

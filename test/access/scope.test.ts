@@ -134,6 +134,17 @@ describe('access: scopes on every read and write, purpose and masking of natural
     expect(JSON.stringify(revealed.body.records)).not.to.include(PERSON);
   });
 
+  it('searches subjects by a middle fragment of a name through the node\'s API, and audits the search', async () => {
+    const res = await get('jn-tax-officer', `/api/v1/subjects?q=${encodeURIComponent('历下测试')}`).expect(200);
+    expect((res.body.items as Array<{ code: string }>).map((i) => i.code)).to.deep.equal([JN]);
+    // Natural persons only with a purpose, and never with their full number.
+    const people = await get('jn-tax-officer', `/api/v1/subjects?q=${encodeURIComponent('张某某')}&purpose=${encodeURIComponent('行政执法核查')}`).expect(200);
+    expect(people.text).not.to.include(PERSON);
+    expect(people.body.items).to.have.length(1);
+    const { entries } = await node.ctx.audit.query({ action: ['search'] });
+    expect(entries.map((e) => e.username)).to.include('jn-tax-officer');
+  });
+
   it('signing out revokes every token of the user at once', async () => {
     await node.ctx.users.add({ username: 'leaving-officer', role: 'officer', password: 'secret-pass-1' });
     const t1 = (await request(app).post('/api/v1/auth/token').send({ username: 'leaving-officer', password: 'secret-pass-1' }).expect(200)).body.token as string;
