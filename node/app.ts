@@ -85,12 +85,8 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   }
   const registry = SchemaRegistry.load();
   const eventLog = new EventLog({ origin: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
-  // Sectors of the directory's nodes, for scope decisions; re-read at most every few seconds.
-  let sectorCache: { at: number; map: Map<string, string | null> } | undefined;
-  const scope = new ScopePolicy(async () => {
-    if (!sectorCache || Date.now() - sectorCache.at > 3000) sectorCache = { at: Date.now(), map: new Map((await directory.list()).map((e) => [e.id, e.sector ?? null])) };
-    return sectorCache.map;
-  });
+  // Sectors of the directory's nodes, for scope decisions, from the directory's snapshot (a few seconds old at most).
+  const scope = new ScopePolicy(async () => new Map((await directory.snapshot()).map((e) => [e.id, e.sector ?? null])));
   const records = new RecordService({ store, clock, registry, vault, eventLog, log, scope, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes) });
   const audit = new AuditLog({ db: store.knex, node: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
   const access: AccessHook = async (e) => {
@@ -115,7 +111,7 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey, audit });
   const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey, audit });
   let closed = false;
-  const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.list()).map((e) => [e.id, e.name] as [string, string])]);
+  const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.snapshot()).map((e) => [e.id, e.name] as [string, string])]);
   return {
     config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames,
     async close() {

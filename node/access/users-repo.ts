@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { selectRow } from '../store/read.ts';
 
 export interface UserRow {
   id: number;
@@ -17,7 +18,8 @@ export interface UserRow {
 
 export const usersRepo = {
   byUsername: (db: Knex, username: string) => db<UserRow>('users').where({ username }).first() as Promise<UserRow | undefined>,
-  byId: (db: Knex, id: number) => db<UserRow>('users').where({ id }).first() as Promise<UserRow | undefined>,
+  /** Read on every authenticated request: one compiled statement (store/read.ts). */
+  byId: (db: Knex, id: number) => selectRow<UserRow>(db, 'select * from "users" where "id" = ?', [id]),
   insert: async (db: Knex, row: Omit<UserRow, 'id'>) => {
     const [inserted] = (await db('users').insert(row).returning('id')) as Array<{ id: number } | number>;
     return typeof inserted === 'object' ? inserted.id : Number(inserted);

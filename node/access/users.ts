@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Knex } from 'knex';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -29,6 +30,12 @@ export interface UserServiceDeps {
   nodeId: string;
 }
 
+/** What authentication needs of a token once its signature is checked. */
+interface VerifiedClaims { userId: number; issuedMs: number; expMs: number }
+
+/** Verified tokens remembered (each a few hundred bytes); the oldest is dropped beyond this. */
+const VERIFIED_TOKENS_KEPT = 10_000;
+
 /** After this many failed sign-ins in a row the account is locked for LOCK_MINUTES. */
 const MAX_FAILED = 5;
 const LOCK_MINUTES = 15;
@@ -45,7 +52,17 @@ function toPrincipal(u: UserRow): Principal {
 }
 
 export class UserService {
-  constructor(private readonly deps: UserServiceDeps) {}
+  /**
+   * The token secret as a key object, made once: given a Buffer, jsonwebtoken first tries to read it as a public
+   * key on every call, and that failed attempt costs more than the rest of a query.
+   */
+  private readonly tokenKey: KeyObject;
+  /** Tokens whose signature was checked, oldest first (see verifiedClaims). */
+  private readonly verified = new Map<string, VerifiedClaims>();
+
+  constructor(private readonly deps: UserServiceDeps) {
+    this.tokenKey = createSecretKey(deps.tokenSecret);
+  }
 
   async add(input: NewUser): Promise<Omit<Principal, 'userId'> & { id: number }> {
     const problems: Array<{ path: string; message: string }> = [];
@@ -103,7 +120,7 @@ export class UserService {
     await this.deps.onSignIn?.({ ok: true, username, user: { id: user.id, username: user.username, role: user.role } });
     const exp = Math.floor(now.getTime() / 1000) + this.deps.tokenTtlSeconds;
     // iatMs: tokens issued before a revocation are refused even within the same second.
-    const token = jwt.sign({ sub: String(user.id), role: user.role, exp, iat: Math.floor(now.getTime() / 1000), iatMs: now.getTime() }, this.deps.tokenSecret, {
+    const token = jwt.sign({ sub: String(user.id), role: user.role, exp, iat: Math.floor(now.getTime() / 1000), iatMs: now.getTime() }, this.tokenKey, {
       algorithm: 'HS256',
       issuer: this.deps.nodeId,
     });
@@ -112,21 +129,40 @@ export class UserService {
 
   /** Resolves a bearer token to the current user (role and scope are read fresh, so changes apply at once). */
   async authenticate(token: string): Promise<Principal> {
+    const claims = this.verifiedClaims(token);
+    const user = await usersRepo.byId(this.deps.db, claims.userId);
+    if (!user || user.status !== 'active') throw new Unauthorized('账户不存在或已停用');
+    if (user.tokens_valid_after && claims.issuedMs <= Date.parse(user.tokens_valid_after)) throw new Unauthorized('登录凭证已被注销，请重新登录');
+    return toPrincipal(user);
+  }
+
+  /**
+   * The claims of a token whose signature and issuer were checked: checked once per token, then remembered until
+   * the token expires (a client sends the same token with every request). Expiry is checked on every call.
+   */
+  private verifiedClaims(token: string): VerifiedClaims {
+    const nowMs = this.deps.clock().getTime();
+    const known = this.verified.get(token);
+    if (known && nowMs < known.expMs) return known;
     let payload: jwt.JwtPayload;
     try {
-      payload = jwt.verify(token, this.deps.tokenSecret, {
+      payload = jwt.verify(token, this.tokenKey, {
         algorithms: ['HS256'],
         issuer: this.deps.nodeId,
-        clockTimestamp: Math.floor(this.deps.clock().getTime() / 1000),
+        clockTimestamp: Math.floor(nowMs / 1000),
       }) as jwt.JwtPayload;
     } catch {
       throw new Unauthorized('登录凭证无效或已过期，请重新登录');
     }
-    const user = await usersRepo.byId(this.deps.db, Number(payload.sub));
-    if (!user || user.status !== 'active') throw new Unauthorized('账户不存在或已停用');
-    const issued = typeof payload['iatMs'] === 'number' ? payload['iatMs'] : (payload.iat ?? 0) * 1000;
-    if (user.tokens_valid_after && issued <= Date.parse(user.tokens_valid_after)) throw new Unauthorized('登录凭证已被注销，请重新登录');
-    return toPrincipal(user);
+    const claims: VerifiedClaims = {
+      userId: Number(payload.sub),
+      issuedMs: typeof payload['iatMs'] === 'number' ? payload['iatMs'] : (payload.iat ?? 0) * 1000,
+      // jsonwebtoken requires exp; a token without one would not have verified.
+      expMs: (payload.exp ?? 0) * 1000,
+    };
+    if (this.verified.size >= VERIFIED_TOKENS_KEPT) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, claims);
+    return claims;
   }
 
   /** Refuses every token the user holds now (sign-out everywhere, a lost device, a departing officer). */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { insertMany } from '../store/bulk.ts';
+import { selectRow } from '../store/read.ts';
 import type { AuditAction, AuditEntry } from './audit-entry.ts';
 
 type Db = Knex | Knex.Transaction;
@@ -89,7 +90,7 @@ export const auditRepo = {
 
   /** The last link of the chain, or undefined when the log is empty. */
   async head(db: Db): Promise<{ seq: number; hash: string } | undefined> {
-    const row = (await db('audit_log').select('seq', 'hash').orderBy('seq', 'desc').first()) as { seq: number | string; hash: string } | undefined;
+    const row = await selectRow<{ seq: number | string; hash: string }>(db, 'select "seq", "hash" from "audit_log" order by "seq" desc limit 1');
     return row ? { seq: num(row.seq), hash: row.hash } : undefined;
   },
 

@@ -59,6 +59,8 @@ function isEntry(v: unknown): v is DirectoryEntry {
 export class DirectoryService {
   /** Parsed keys by node, kept briefly: a revocation made by another process (the CLI) counts within seconds. */
   private readonly cache = new Map<string, { value: { key: KeyObject; status: DirectoryStatus } | null; until: number }>();
+  /** The whole directory as last read, for the per-query needs (scope sectors, origin names). */
+  private listed: { entries: Promise<DirectoryEntry[]>; until: number } | undefined;
 
   constructor(private readonly deps: DirectoryDeps) {}
 
@@ -85,8 +87,8 @@ export class DirectoryService {
       id: e.id, role: e.role, name: e.name ?? e.id, region: e.region, sector: e.sector ?? null, parent: this.deps.self.id,
       public_key: key.export({ type: 'spki', format: 'pem' }).toString(), fingerprint: fingerprintOf(key), status: 'active', updated_at: this.deps.clock().toISOString(),
     };
-    this.cache.clear();
-    return this.db.transaction(async (trx) => {
+    this.forget();
+    return this.afterwardsForget(this.db.transaction(async (trx) => {
       const existing = (await trx('directory').where({ id: e.id }).first()) as Row | undefined;
       if (existing?.status === 'active') throw new Conflict(`节点 ${e.id} 已登记`);
       if (existing) await trx('directory').where({ id: e.id }).update(row);
@@ -94,12 +96,12 @@ export class DirectoryService {
       const entry = toEntry(row);
       await this.deps.eventLog.append(trx, [{ kind: 'directory', entityId: e.id, op: 'enroll', body: entry }]);
       return entry;
-    });
+    }));
   }
 
   async revoke(id: string): Promise<DirectoryEntry> {
-    this.cache.clear();
-    return this.db.transaction(async (trx) => {
+    this.forget();
+    return this.afterwardsForget(this.db.transaction(async (trx) => {
       const existing = (await trx('directory').where({ id }).first()) as Row | undefined;
       if (!existing) throw new NotFound(`目录中没有节点 ${id}`);
       if (existing.parent !== this.deps.self.id && this.deps.self.parent !== null) throw new BadRequest(`节点 ${id} 不是本节点登记的下级节点，只能由其上级或省级节点撤销`);
@@ -108,11 +110,39 @@ export class DirectoryService {
       const entry = toEntry(row);
       await this.deps.eventLog.append(trx, [{ kind: 'directory', entityId: id, op: 'revoke', body: entry }]);
       return entry;
-    });
+    }));
   }
 
   async list(): Promise<DirectoryEntry[]> {
     return ((await this.db('directory').select('*').orderBy('id')) as Row[]).map(toEntry);
+  }
+
+  /**
+   * The directory as read at most CACHE_MS ago (changes made through this service show at once): what every
+   * query needs of it (sectors for scope decisions, origin names), without reading it on every request.
+   */
+  snapshot(): Promise<DirectoryEntry[]> {
+    if (!this.listed || this.listed.until <= Date.now()) {
+      const entries = this.list();
+      this.listed = { entries, until: Date.now() + CACHE_MS };
+      // A failed read is not kept.
+      entries.catch(() => { this.listed = undefined; });
+    }
+    return this.listed.entries;
+  }
+
+  private forget(): void {
+    this.cache.clear();
+    this.listed = undefined;
+  }
+
+  /** Forgets again once a change has committed (or failed): what was read while it ran may be the old state. */
+  private async afterwardsForget<T>(change: Promise<T>): Promise<T> {
+    try {
+      return await change;
+    } finally {
+      this.forget();
+    }
   }
 
   /** The key and status of a node known here (self included); undefined for unknown nodes. */
@@ -176,7 +206,7 @@ export class DirectoryService {
     const doc = verifyCompact(jws, parentKey) as DirectoryDocument | undefined;
     if (!doc || doc.issuer !== parentId || !Array.isArray(doc.entries)) throw new HeadSignatureInvalid(`上级节点 ${parentId} 的节点目录签名无效`);
     const updated = await this.db.transaction((trx) => this.merge(trx, doc.entries.filter(isEntry).filter((e) => e.id !== this.deps.self.id)));
-    if (updated) this.cache.clear();
+    if (updated) this.forget();
     return { updated };
   }
 
@@ -196,7 +226,7 @@ export class DirectoryService {
       ok.push(ev.body);
     }
     const applied = await this.merge(trx, ok);
-    if (applied) this.cache.clear();
+    if (applied) this.forget();
     return { applied, refused };
   }
 

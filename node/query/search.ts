@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { checkCode, maskResidentId } from '../identity/index.ts';
 import { normalizeCodeInput, toHalfWidth } from '../identity/normalize.ts';
 import { BadRequest } from '../errors.ts';
+import { selectRows } from '../store/read.ts';
 
 /**
  * Subject search by code or by any part of a name (DESIGN.md §5: "海尔", "鲁味", 历下区 in the middle of
@@ -181,7 +182,7 @@ async function namePlan(db: Knex, q: string, scope: { sql: string; bindings: unk
   // names), and names starting with it are found by a pass of the same length: both are done only when the
   // fragment matches at most the cap. Beyond it the candidates are the first matches plus every name that
   // starts with the fragment, ordered without relevance, which among arbitrary first matches would mean nothing.
-  const probe = rowsOf<{ n: number }>(await db.raw(`select count(*) as n from (${part('null')})`, [phrase, ...scope.bindings] as Knex.RawBinding[]));
+  const probe = await selectRows<{ n: number }>(db, `select count(*) as n from (${part('null')})`, [phrase, ...scope.bindings]);
   if (Number(probe[0]?.n ?? 0) <= SEARCH_MAX_TOTAL) {
     return { match: 'name', hits: part('bm25(subjects_fts)'), hitBindings: [phrase, ...scope.bindings], order: `${tier}, h.score, length(s.name), s.id`, orderBindings: [q, q] };
   }
@@ -200,20 +201,18 @@ async function runPlan(db: Knex, plan: Plan, limit: number, page: number): Promi
   const offset = (page - 1) * limit;
   const take = Math.min(limit, SEARCH_MAX_TOTAL - offset);
   if (take > 0) {
-    const res = await db.raw(
+    const rows = await selectRows<PageRow>(
+      db,
       `with hits as (${plan.hits}) select s.id, s.type, s.key, s.name, s.region, count(*) over () as n from hits h join subjects s on s.id = h.id`
         + ` order by ${plan.order} limit ? offset ?`,
-      [...plan.hitBindings, ...plan.orderBindings, take, offset] as Knex.RawBinding[],
+      [...plan.hitBindings, ...plan.orderBindings, take, offset],
     );
-    const rows = rowsOf<PageRow>(res);
     if (rows.length > 0) return { rows, matched: Number(rows[0]?.n) };
     if (offset === 0) return { rows, matched: 0 };
   }
-  const count = rowsOf<{ n: number | string }>(await db.raw(`with hits as (${plan.hits}) select count(*) as n from hits`, plan.hitBindings as Knex.RawBinding[]));
+  const count = await selectRows<{ n: number | string }>(db, `with hits as (${plan.hits}) select count(*) as n from hits`, plan.hitBindings);
   return { rows: [], matched: Number(count[0]?.n ?? 0) };
 }
-
-const rowsOf = <T>(res: unknown): T[] => (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
 
 /** The schema pg_trgm lives in, per knex instance (it does not move while a node runs). */
 const trgmSchemas = new WeakMap<object, string>();
@@ -222,7 +221,7 @@ async function trgmPrefix(db: Knex): Promise<string> {
   if (!isPg(db)) return '';
   let schema = trgmSchemas.get(db.client);
   if (schema === undefined) {
-    const res = rowsOf<{ schema: string }>(await db.raw(`select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'`));
+    const res = await selectRows<{ schema: string }>(db, `select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_trgm'`);
     schema = res[0]?.schema ?? 'public';
     trgmSchemas.set(db.client, schema);
   }
@@ -261,15 +260,14 @@ async function itemsOf(db: Knex, rows: PageRow[]): Promise<SearchItem[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const counts = new Map<number, number>();
-  for (const c of (await db('records').select('subject_id').count({ n: '*' }).whereIn('subject_id', ids).groupBy('subject_id')) as Array<{ subject_id: number; n: number | string }>) {
-    counts.set(Number(c.subject_id), Number(c.n));
-  }
+  const inList = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+  const countSql = `select "subject_id", count(*) as n from "records" where "subject_id" in (${inList(ids.length)}) group by "subject_id"`;
+  for (const c of await selectRows<{ subject_id: number; n: number | string }>(db, countSql, ids)) counts.set(Number(c.subject_id), Number(c.n));
   const personIds = rows.filter((r) => r.type === 'natural_person').map((r) => r.id);
   const masked = new Map<number, string>();
   if (personIds.length > 0) {
-    for (const p of (await db('natural_persons').select('subject_id', 'id_masked').whereIn('subject_id', personIds)) as Array<{ subject_id: number; id_masked: string }>) {
-      masked.set(Number(p.subject_id), p.id_masked);
-    }
+    const sql = `select "subject_id", "id_masked" from "natural_persons" where "subject_id" in (${inList(personIds.length)})`;
+    for (const p of await selectRows<{ subject_id: number; id_masked: string }>(db, sql, personIds)) masked.set(Number(p.subject_id), p.id_masked);
   }
   return rows.map((r) => ({
     type: r.type,

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { insertMany, insertManyReturningIds, selectByKeys } from '../store/bulk.ts';
+import { selectRow, selectRows } from '../store/read.ts';
 import type { StoredSubjectRef } from './types.ts';
 
 
@@ -31,8 +32,9 @@ export interface VersionRow { record_id: string; version: number; op: string; st
 /** A record row with its body, read from the event that produced it. */
 export type RecordWithBody = RecordRow & { body: string };
 
-const WITH_BODY = ['records.*', 'events.body'];
-const joinEvent = (q: Knex.QueryBuilder) => q.join('events', function on() { this.on('events.origin', '=', 'records.origin').andOn('events.seq', '=', 'records.seq'); });
+/** A record row with its body, as one statement (the reads every query makes; store/read.ts). */
+const SELECT_WITH_BODY = 'select r.*, e."body" from "records" r join "events" e on e."origin" = r."origin" and e."seq" = r."seq"';
+const VERSION_COLUMNS = ['record_id', 'version', 'op', 'status', 'body_hash', 'origin', 'seq', 'at'];
 
 /** What superseding a record needs of its current row. */
 export type CurrentRow = Pick<RecordRow, 'id' | 'version' | 'body_hash' | 'status' | 'origin' | 'seq' | 'created_at' | 'updated_at' | 'source_unit_code' | 'category' | 'external_id'>;
@@ -104,36 +106,33 @@ export const recordsRepo = {
 
   insertVersions: (trx: Knex.Transaction, rows: VersionRow[]) => insertMany(trx, 'record_versions', rows as unknown as Array<Record<string, unknown>>),
 
-  byId: (db: Knex, id: string) => joinEvent(db('records').select(WITH_BODY)).where('records.id', id).first() as Promise<RecordWithBody | undefined>,
+  byId: (db: Knex, id: string) => selectRow<RecordWithBody>(db, `${SELECT_WITH_BODY} where r."id" = ?`, [id]),
 
-  subjectById: (db: Knex, id: number) => db<SubjectRow>('subjects').where({ id }).first() as Promise<SubjectRow | undefined>,
+  subjectById: (db: Knex, id: number) => selectRow<SubjectRow>(db, 'select * from "subjects" where "id" = ?', [id]),
 
   /** The version history of several records at once, by record id, oldest first. */
   async versionsOf(db: Knex, ids: string[]): Promise<Map<string, VersionRow[]>> {
     const out = new Map<string, VersionRow[]>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const rows = (await db('record_versions').whereIn('record_id', ids.slice(i, i + 500)).orderBy(['record_id', 'version'])) as VersionRow[];
-      for (const v of rows) {
-        let list = out.get(v.record_id);
-        if (!list) out.set(v.record_id, (list = []));
-        list.push(v);
-      }
+    const rows = await selectByKeys<VersionRow>(db, 'record_versions', VERSION_COLUMNS, 'record_id', ids);
+    for (const v of rows) {
+      let list = out.get(v.record_id);
+      if (!list) out.set(v.record_id, (list = []));
+      list.push(v);
     }
+    for (const list of out.values()) list.sort((a, b) => a.version - b.version);
     return out;
   },
 
   versions: (db: Knex, id: string) =>
-    db('record_versions').where({ record_id: id }).orderBy('version') as Promise<VersionRow[]>,
+    selectRows<VersionRow>(db, `select ${VERSION_COLUMNS.map((c) => `"${c}"`).join(', ')} from "record_versions" where "record_id" = ? order by "version"`, [id]),
 
-  subjectByKey: (db: Knex, key: string) => db<SubjectRow>('subjects').where({ key }).first() as Promise<SubjectRow | undefined>,
+  subjectByKey: (db: Knex, key: string) => selectRow<SubjectRow>(db, 'select * from "subjects" where "key" = ?', [key]),
 
   recordsOfSubject: (db: Knex, subjectId: number) =>
-    joinEvent(db('records').select(WITH_BODY)).where('records.subject_id', subjectId)
-      .orderBy([{ column: 'records.category' }, { column: 'records.decision_date', order: 'desc' }]) as Promise<RecordWithBody[]>,
+    selectRows<RecordWithBody>(db, `${SELECT_WITH_BODY} where r."subject_id" = ? order by r."category", r."decision_date" desc`, [subjectId]),
 
-  async naturalPerson(db: Knex, subjectId: number): Promise<{ id_cipher: string; id_masked: string } | undefined> {
-    return (await db('natural_persons').select('id_cipher', 'id_masked').where({ subject_id: subjectId }).first()) as { id_cipher: string; id_masked: string } | undefined;
-  },
+  naturalPerson: (db: Knex, subjectId: number) =>
+    selectRow<{ id_cipher: string; id_masked: string }>(db, 'select "id_cipher", "id_masked" from "natural_persons" where "subject_id" = ?', [subjectId]),
 
   async counts(db: Knex): Promise<Record<string, number>> {
     const out: Record<string, number> = {};

@@ -3,12 +3,12 @@ import type { Knex } from 'knex';
 /** SQLite allows 32,766 bound variables per statement; PostgreSQL 65,535. Stay under both. */
 const MAX_VARIABLES = 30_000;
 
-interface SqliteStatement { run(...params: unknown[]): unknown }
-interface SqliteConnection { prepare(sql: string): SqliteStatement }
+interface SqliteStatement { run(...params: unknown[]): unknown; all(...params: unknown[]): unknown[] }
+export interface SqliteConnection { prepare(sql: string): SqliteStatement }
 
 const statements = new WeakMap<object, Map<string, SqliteStatement>>();
 
-function isSqlite(db: Knex | Knex.Transaction): boolean {
+export function isSqlite(db: Knex | Knex.Transaction): boolean {
   return (db.client as { config: { client: unknown } }).config.client === 'better-sqlite3';
 }
 
@@ -16,7 +16,7 @@ function isSqlite(db: Knex | Knex.Transaction): boolean {
  * Runs `fn` on the SQLite connection: inside a transaction, the transaction's own; outside, the pool's only
  * connection, released afterwards.
  */
-async function onConnection<T>(db: Knex | Knex.Transaction, fn: (conn: SqliteConnection) => T): Promise<T> {
+export async function onConnection<T>(db: Knex | Knex.Transaction, fn: (conn: SqliteConnection) => T): Promise<T> {
   const conn = await (db.client as { acquireConnection(): Promise<SqliteConnection> }).acquireConnection();
   try {
     return fn(conn);
@@ -107,10 +107,10 @@ export async function selectByKeys<T>(db: Knex | Knex.Transaction, table: string
   if (isSqlite(db)) {
     return onConnection(db, (conn) => {
       const sql = `select ${columns.map((c) => `"${c}"`).join(',')} from "${table}" where ${[...fixed, keyColumn].map((c) => `"${c}" = ?`).join(' and ')}`;
-      const stmt = prepared(conn, sql) as SqliteStatement & { all(...p: unknown[]): T[] };
+      const stmt = prepared(conn, sql);
       const fixedValues = fixed.map((c) => where[c]);
       const out: T[] = [];
-      for (const key of keys) for (const row of stmt.all(...fixedValues, key)) out.push(row);
+      for (const key of keys) for (const row of stmt.all(...fixedValues, key)) out.push(row as T);
       return out;
     });
   }

@@ -13,6 +13,33 @@ export interface Store {
 
 interface SqliteConnection {
   pragma(source: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+/** Compiled statements kept per connection (the most recently used ones). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Makes the connection's prepare() reuse compiled statements: knex prepares every query anew, and compiling a
+ * statement costs more than running a lookup by key. The statements are run with all()/run() only (never
+ * iterated), so one compiled statement serves every call of its text; SQLite recompiles it by itself after a
+ * schema change.
+ */
+function cacheStatements(conn: SqliteConnection): void {
+  const prepare = conn.prepare.bind(conn);
+  const cache = new Map<string, unknown>();
+  conn.prepare = (sql: string) => {
+    let stmt = cache.get(sql);
+    if (stmt !== undefined) {
+      // Most recently used last, so the first key is the one to drop.
+      cache.delete(sql);
+    } else {
+      stmt = prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    }
+    cache.set(sql, stmt);
+    return stmt;
+  };
 }
 
 /**
@@ -37,6 +64,7 @@ export function openStore(cfg: StoreConfig): Store {
             conn.pragma('synchronous = NORMAL');
             conn.pragma('cache_size = -16384');
             conn.pragma('wal_autocheckpoint = 40000');
+            cacheStatements(conn);
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);

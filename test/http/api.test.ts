@@ -106,7 +106,9 @@ describe('HTTP API', () => {
     clock.set('2026-06-01T02:00:00Z');
   });
 
-  it('rejects an expired token', async () => {
+  it('rejects an expired token, also one that was accepted before (a checked token is remembered until it expires)', async () => {
+    const before = await request(app).get(`/api/v1/subjects/${companyCode(30)}`).set(auth('officer1'));
+    expect(before.status).to.not.equal(401);
     clock.set('2026-06-01T05:00:00Z');
     await request(app).get(`/api/v1/subjects/${companyCode(30)}`).set(auth('officer1')).expect(401);
     clock.set('2026-06-01T02:00:00Z');
