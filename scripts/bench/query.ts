@@ -7,6 +7,8 @@
 //   over HTTP     the running node, signed in as an officer of the province, audit on (as always): GET
 //                 /api/v1/subjects/:code and GET /api/v1/subjects?q=<fragment> at C concurrent connections
 //                 (autocannon) for T seconds each, every request a different code or fragment from the store.
+//   HTTP floor    a bare node:http server answering every request with a body of a report's size, same load: the
+//                 most any lookup over HTTP can reach on this machine.
 // Fragments are 3 characters from the middle of organisations' names (what 历下区 or 鲁味 in a name look like);
 // the per-user query limit is raised for the run (auth.queryRateLimitPerMinute), everything else is the default.
 //   npm run bench -- query [--subjects N] [--records N] [--seconds T] [--connections C] [--store DIR] [--fresh] [--profile]
@@ -140,6 +142,26 @@ function baseline(file: string, codes: string[], fragments: string[]): { report:
   return out;
 }
 
+/**
+ * What HTTP alone costs on this machine: a bare node:http server in its own process answering every request with
+ * the same JSON body (a subject report's size), under the same load. No lookup can answer faster than this.
+ */
+async function httpFloor(bodyBytes: number, connections: number, seconds: number): Promise<Figures> {
+  const [port] = await freePorts(1);
+  const script = `const body = JSON.stringify({ pad: 'x'.repeat(${Math.max(0, bodyBytes - 10)}) });
+require('node:http').createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }); res.end(body); }).listen(${port}, '127.0.0.1', () => console.log('ready'));`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`HTTP floor server exited ${code}`)));
+    });
+    return await load(`http://127.0.0.1:${port}`, '', ['/'], connections, seconds);
+  } finally {
+    child.kill();
+  }
+}
+
 /** C connections for T seconds, each request the next path of the list (round robin). */
 async function load(url: string, token: string, paths: string[], connections: number, seconds: number): Promise<Figures> {
   let next = 0;
@@ -226,6 +248,8 @@ export async function main(argv: string[]): Promise<void> {
     say(`warm-up (${Math.min(5, seconds)} s)`);
     await load(url, token, reportPaths, connections, Math.min(5, seconds));
     await load(url, token, searchPaths, connections, Math.min(5, seconds));
+    const sample = await fetch(`${url}${reportPaths[0]}`, { headers: { authorization: `Bearer ${token}` } });
+    const reportBytes = Buffer.byteLength(await sample.text());
     const before = auditCount();
     say(`subject report by code over HTTP: ${connections} connections, ${seconds} s`);
     const report = await load(url, token, reportPaths, connections, seconds);
@@ -234,6 +258,8 @@ export async function main(argv: string[]): Promise<void> {
     await new Promise((r) => setTimeout(r, 1500));
     const audited = auditCount() - before;
     node.sample();
+    say(`HTTP floor: a bare node:http server answering ${fmt(reportBytes)} bytes, ${connections} connections, ${seconds} s`);
+    const floor = await httpFloor(reportBytes, connections, seconds);
 
     const row = (label: string, f: Figures, base?: Figures) =>
       `${label.padEnd(34)} ${fmt(f.requests).padStart(9)} ${f.perSecond.toFixed(0).padStart(8)} ${f.p50.toFixed(2).padStart(8)} ${f.p99.toFixed(2).padStart(8)} ${f.max.toFixed(1).padStart(8)}${base ? `   ${(f.perSecond / base.perSecond).toFixed(3)}` : ''}${f.errors ? `   errors ${f.errors}` : ''}`;
@@ -243,9 +269,10 @@ export async function main(argv: string[]): Promise<void> {
     console.log(row('HTTP: subject report by code', report, raw.report));
     console.log(row('raw SQLite: name fragment (FTS5)', raw.search));
     console.log(row('HTTP: name search', search, raw.search));
+    console.log(row('HTTP floor: bare node:http, no lookup', floor));
     console.log(`audit entries written during the timed runs: ${fmt(audited)} (requests answered: ${fmt(report.requests + search.requests)}); node peak RSS ${Math.round(node.peak / 1024 / 1024)} MB`);
     console.log(`targets: report p99 < 10 ms: ${report.p99 < 10 ? 'met' : 'NOT met'} (${report.p99.toFixed(2)}); search p99 < 50 ms: ${search.p99 < 50 ? 'met' : 'NOT met'} (${search.p99.toFixed(2)})`);
-    console.log(JSON.stringify({ bench: 'query', counts: manifest.counts, connections, seconds, raw, report, search, audited, peakRss: node.peak }));
+    console.log(JSON.stringify({ bench: 'query', counts: manifest.counts, connections, seconds, raw, report, search, floor, reportBytes, audited, peakRss: node.peak }));
     if (report.errors || search.errors) process.exitCode = 1;
   } finally {
     audit.close();
