@@ -15,6 +15,9 @@ import { UserService } from './access/users.ts';
 import { SchemaRegistry } from './records/schema-registry.ts';
 import { RecordService } from './records/service.ts';
 import { ScopePolicy } from './access/scope.ts';
+import { TicketService } from './disputes/tickets.ts';
+import { ticketRoutes } from './disputes/routes.ts';
+import { changeRecordStatus } from './records/status.ts';
 import { queryLimiter, type AccessHook } from './access/access-hook.ts';
 import { searchRoutes } from './query/search-routes.ts';
 import { AuditLog, looksLikeResidentId } from './audit/audit-log.ts';
@@ -59,6 +62,8 @@ export interface NodeContext {
   access: AccessHook;
   /** Names of the directory's nodes by id. */
   nodeNames: () => Promise<Map<string, string>>;
+  /** Repair applications, objections and complaints across the federation (DESIGN.md §6). */
+  tickets: TicketService;
   close(): Promise<void>;
 }
 
@@ -108,12 +113,16 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     self: { id: config.id, role: config.role, name: config.name, region: config.region, sector: config.sector ?? null, parent: config.parentId, publicKeyPem: keys.publicKeyPem, privateKey: keys.privateKey },
   });
   const nodeTokens = new NodeTokenVerifier({ selfId: config.id, clock, clockSkewSeconds: config.exchange.clockSkewSeconds, lookup: (id) => directory.lookup(id) });
-  const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey, audit });
+  const tickets = new TicketService({
+    db: store.knex, clock, nodeId: config.id, eventLog, records, log,
+    onRepairApproved: async (trx, recordId, at) => { await changeRecordStatus(trx, { eventLog, nodeId: config.id }, recordId, 'repaired', at); },
+  });
+  const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey, audit, tickets });
   const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey, audit });
   let closed = false;
   const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.snapshot()).map((e) => [e.id, e.name] as [string, string])]);
   return {
-    config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames,
+    config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames, tickets,
     async close() {
       if (closed) return;
       closed = true;
@@ -137,8 +146,9 @@ export function createApp(ctx: NodeContext): Express {
         onSearch: (principal, i) => ctx.access({ principal, action: 'search', target: i.q, count: i.count, purpose: i.purpose, ip: i.ip, detail: { naturalPersons: i.naturalPersons } }),
       })],
       ['/api/v1/subjects', subjectRoutes({ records: ctx.records, vault: ctx.vault, nodeNames: ctx.nodeNames, users: ctx.users, access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute })],
+      ['/api/v1/tickets', ticketRoutes({ tickets: ctx.tickets, users: ctx.users, access: ctx.access })],
       ['/api/v1/audit', auditRoutes({ audit: ctx.audit, users: ctx.users, subjectKeyOf: (code) => subjectKeyOf(ctx.vault, code).key })],
-      ['/exchange/v1', exchangeRoutes({ db: ctx.store.knex, eventLog: ctx.eventLog, verifier: ctx.nodeTokens, directory: ctx.directory, exchange: ctx.exchange, maxBatchBytes: ctx.config.exchange.maxBatchBytes })],
+      ['/exchange/v1', exchangeRoutes({ db: ctx.store.knex, eventLog: ctx.eventLog, verifier: ctx.nodeTokens, directory: ctx.directory, exchange: ctx.exchange, maxBatchBytes: ctx.config.exchange.maxBatchBytes, clock: ctx.clock })],
     ],
     ownBodies: ['/exchange/'],
   });

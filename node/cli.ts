@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   demo: () => import('./cli/demo.ts'),
   nodes: () => import('./cli/nodes.ts'),
   sync: () => import('./cli/sync.ts'),
+  tickets: () => import('./cli/tickets.ts'),
 };
 
 const USAGE = `用法：credit-node <命令> [选项]
@@ -32,6 +33,7 @@ const USAGE = `用法：credit-node <命令> [选项]
   verify      校验事件哈希链
   nodes       登记、列出或撤销下级节点（add / list / revoke）
   sync        立即与上级节点同步一轮（--up / --down）
+  tickets     办理本节点负责的申请（信用修复等）：list / show / resolve
   demo        启动演示联邦（省级平台、济南市、济南市市场监管局、省税务局四个节点，含生成数据）
 
 每个命令都接受 --config <文件>（默认 ./credit-node.json）。`;

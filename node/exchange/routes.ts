@@ -1,5 +1,6 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { Knex } from 'knex';
+import type { Clock } from '../clock.ts';
 import type { NodeTokenVerifier } from './node-auth.ts';
 import type { EventLog } from './event-log.ts';
 import type { DirectoryService } from './directory.ts';
@@ -32,6 +33,8 @@ export interface ExchangeRouteDeps {
   directory: DirectoryService;
   exchange: ExchangeService;
   maxBatchBytes: number;
+  /** The node's clock: answers carry its time in Date, from which callers learn the skew between them. */
+  clock?: Clock;
 }
 
 const intParam = (v: unknown, name: string, dflt: number): number => {
@@ -44,6 +47,11 @@ const intParam = (v: unknown, name: string, dflt: number): number => {
 /** The exchange protocol v1 endpoints (DESIGN.md §4, CONTRACT.md): up, down, heads and the directory. */
 export function exchangeRoutes(d: ExchangeRouteDeps): Router {
   const r = Router();
+  // Before authentication, so a refused caller learns the time too (a skewed clock is a reason to be refused).
+  if (d.clock) {
+    const clock = d.clock;
+    r.use((_req, res, next) => { res.setHeader('Date', clock().toUTCString()); next(); });
+  }
   r.use(requireNode(d.verifier));
   // The body is parsed only once the caller is known, with the exchange's own limit (413 makes senders halve).
   // The JSON form (CONTRACT.md) and the line form nodes send (batch.ts LINES_TYPE), which stays a string here.

@@ -25,6 +25,8 @@ export interface ExchangeDeps {
   privateKey: KeyObject;
   /** The audit trail: every batch received is an entry, and a child's audit evidence is checked and kept. */
   audit: AuditLog;
+  /** Keeps the tickets table of the disputes feature current with received `ticket` events. */
+  tickets?: { applyRemote(trx: Knex.Transaction, events: ReceivedEvent[]): Promise<void> };
 }
 
 /** Codes that mean someone tried to slip altered or forged events in: logged as alarms and kept in `alarms`. */
@@ -139,7 +141,7 @@ export class ExchangeService {
     return { fresh, skipped, head };
   }
 
-  /** Received events become records and directory entries here; tickets wait for the disputes feature. */
+  /** Received events become records, directory entries and tickets here. */
   private async project(trx: Knex.Transaction, events: ReceivedEvent[]): Promise<void> {
     const records = events.filter((e) => e.kind === 'record');
     if (records.length) {
@@ -155,6 +157,8 @@ export class ExchangeService {
       const { refused } = await this.deps.directory.applyEvents(trx, directory);
       for (const r of refused) this.deps.log.warn({ origin: r.origin, seq: r.seq, node: r.id }, 'directory event from a node that may not enroll this node: kept in the log, not applied');
     }
+    const tickets = events.filter((e) => e.kind === 'ticket');
+    if (tickets.length && this.deps.tickets) await this.deps.tickets.applyRemote(trx, tickets);
   }
 
   /**

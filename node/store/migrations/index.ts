@@ -8,6 +8,7 @@ import * as m1400 from './202611261400-exchange.ts';
 import * as m1600 from './202611261600-audit.ts';
 import * as m1610 from './202611261610-subject-search.ts';
 import * as m1620 from './202611261620-user-tokens.ts';
+import * as m1900 from './202611261900-tickets.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -25,4 +26,5 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['202611261600-audit', m1600],
   ['202611261610-subject-search', m1610],
   ['202611261620-user-tokens', m1620],
+  ['202611261900-tickets', m1900],
 ];
