@@ -17,6 +17,7 @@ import { RecordService } from './records/service.ts';
 import { ScopePolicy } from './access/scope.ts';
 import { TicketService } from './disputes/tickets.ts';
 import { ticketRoutes } from './disputes/routes.ts';
+import { publicTicketRoutes } from './disputes/public-routes.ts';
 import { changeRecordStatus } from './records/status.ts';
 import { queryLimiter, type AccessHook } from './access/access-hook.ts';
 import { searchRoutes } from './query/search-routes.ts';
@@ -146,6 +147,7 @@ export function createApp(ctx: NodeContext): Express {
         onSearch: (principal, i) => ctx.access({ principal, action: 'search', target: i.q, count: i.count, purpose: i.purpose, ip: i.ip, detail: { naturalPersons: i.naturalPersons } }),
       })],
       ['/api/v1/subjects', subjectRoutes({ records: ctx.records, vault: ctx.vault, nodeNames: ctx.nodeNames, users: ctx.users, access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute })],
+      ['/public/v1', publicTicketRoutes({ tickets: ctx.tickets, filesPerMinute: 10 })],
       ['/api/v1/tickets', ticketRoutes({ tickets: ctx.tickets, users: ctx.users, access: ctx.access })],
       ['/api/v1/audit', auditRoutes({ audit: ctx.audit, users: ctx.users, subjectKeyOf: (code) => subjectKeyOf(ctx.vault, code).key })],
       ['/exchange/v1', exchangeRoutes({ db: ctx.store.knex, eventLog: ctx.eventLog, verifier: ctx.nodeTokens, directory: ctx.directory, exchange: ctx.exchange, maxBatchBytes: ctx.config.exchange.maxBatchBytes, clock: ctx.clock })],

@@ -130,6 +130,20 @@ describe('credit repair (信用修复) across the federation', function () {
     }
   });
 
+  it('the app files over POST /public/v1/repairs and follows it by number; bad input names the field', async () => {
+    const [rec] = await market().ctx.records.ingest([penalty(505)]);
+    await syncAll();
+    const app = createApp(hub().ctx);
+    const bad = await request(app).post('/public/v1/repairs').send({ recordId: rec?.id, claimant: { name: '王经理' } }).expect(400);
+    expect((bad.body.error.details as Array<{ path: string }>).map((d) => d.path)).to.include.members(['claimant.phone', 'commitment', 'evidence']);
+    const filed = await request(app).post('/public/v1/repairs').send(application(rec?.id as string)).expect(201);
+    const seen = await request(app).get(`/public/v1/repairs/${filed.body.ticket}`).expect(200);
+    expect(seen.body.status).to.equal('forwarded');
+    expect(JSON.stringify(seen.body)).to.not.contain('88886666');
+    await request(app).get('/public/v1/tickets/XF2026070100000000').expect(404);
+    await request(app).get('/public/v1/tickets/nonsense').expect(400);
+  });
+
   it('operators decide over /api/v1/tickets; the decision is audited', async () => {
     const [rec] = await market().ctx.records.ingest([penalty(504)]);
     const local = await market().ctx.tickets.fileRepair(application(rec?.id as string));
