@@ -6,6 +6,7 @@ import { ConfigInvalid } from '../errors.ts';
 import { projectRoot } from '../paths.ts';
 import cron from 'node-cron';
 import type { Config, ExchangeConfig, InterestRule, NodeRole } from './types.ts';
+import { DEFAULT_REPORT_FONT } from '../publicity/report/default-font.ts';
 
 export const DEFAULT_SCHEDULES: Record<string, string> = {
   syncUp: '*/5 * * * *',
@@ -44,6 +45,16 @@ function resolveExchange(raw: Partial<ExchangeConfig> | undefined): ExchangeConf
     downScanLimit: r.downScanLimit ?? DEFAULT_EXCHANGE.downScanLimit,
     clockSkewSeconds: r.clockSkewSeconds ?? DEFAULT_EXCHANGE.clockSkewSeconds,
     interest,
+  };
+}
+
+function resolveReport(raw: Partial<Config['report']> | undefined, abs: (p: string) => string): Config['report'] {
+  const r = raw ?? {};
+  return {
+    font: r.font ? abs(r.font) : DEFAULT_REPORT_FONT,
+    ...(r.fontFamily ? { fontFamily: r.fontFamily } : {}),
+    ...(r.issuer ? { issuer: r.issuer } : {}),
+    issuesPerMinute: r.issuesPerMinute ?? 10,
   };
 }
 
@@ -129,6 +140,7 @@ export function resolveConfig(raw: Record<string, unknown>, baseDir: string): Co
       rejectsDir: r.import?.rejectsDir ? abs(r.import.rejectsDir) : path.join(dataDir, 'rejects'),
     },
     log: { level: r.log?.level ?? 'info' },
+    report: resolveReport(r.report, abs),
   };
   if (r.sector) cfg.sector = r.sector;
   if (r.unitCode) cfg.unitCode = r.unitCode;

@@ -36,6 +36,8 @@ export interface Config {
   auth: { tokenTtlSeconds: number; queryRateLimitPerMinute: number; signInRateLimitPerMinute: number };
   import: { batchSize: number; rejectsDir: string };
   log: { level: string };
+  /** The public credit report (publicity/report/): its font and issuer. */
+  report: ReportConfig;
   /** Where the config was read from (absolute), if from a file. */
   configFile?: string;
 }
@@ -61,4 +63,15 @@ export interface ExchangeConfig {
   downScanLimit: number;
   clockSkewSeconds: number;
   interest: Record<NodeRole, InterestRule>;
+}
+
+/** The public credit report PDF (node/publicity/report/). */
+export interface ReportConfig {
+  /** Absolute path of the font embedded in the PDF (default Debian's fonts-wqy-zenhei). */
+  font: string;
+  /** The font's PostScript name inside a .ttc collection (default: its first font). */
+  fontFamily?: string;
+  /** The issuing platform printed on reports (default: the site's name). */
+  issuer?: string;
+  issuesPerMinute: number;
 }

@@ -9,6 +9,7 @@ import * as m1600 from './202611261600-audit.ts';
 import * as m1610 from './202611261610-subject-search.ts';
 import * as m1620 from './202611261620-user-tokens.ts';
 import * as m1900 from './202611261900-tickets.ts';
+import * as m1847 from './202611261847-credit-reports.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -27,4 +28,5 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['202611261610-subject-search', m1610],
   ['202611261620-user-tokens', m1620],
   ['202611261900-tickets', m1900],
+  ['202611261847-credit-reports', m1847],
 ];
