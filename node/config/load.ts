@@ -58,6 +58,18 @@ function resolveReport(raw: Partial<Config['report']> | undefined, abs: (p: stri
   };
 }
 
+export const DEFAULT_PORTAL: Omit<Config['portal'], 'siteName'> = { rateLimitPerMinute: 300, formRateLimitPerMinute: 10, statisticsCacheSeconds: 300 };
+
+function resolvePortal(raw: Partial<Config['portal']> | undefined): Config['portal'] {
+  const r = raw ?? {};
+  return {
+    ...(r.siteName ? { siteName: r.siteName } : {}),
+    rateLimitPerMinute: r.rateLimitPerMinute ?? DEFAULT_PORTAL.rateLimitPerMinute,
+    formRateLimitPerMinute: r.formRateLimitPerMinute ?? DEFAULT_PORTAL.formRateLimitPerMinute,
+    statisticsCacheSeconds: r.statisticsCacheSeconds ?? DEFAULT_PORTAL.statisticsCacheSeconds,
+  };
+}
+
 type Problem = { path: string; message: string };
 
 let validator: ((value: unknown) => Problem[]) | undefined;
@@ -122,6 +134,7 @@ export function resolveConfig(raw: Record<string, unknown>, baseDir: string): Co
     parentUrl: r.parentUrl ?? null,
     parentId: r.parentId ?? null,
     listen: { host: r.listen.host ?? '127.0.0.1', port: r.listen.port, ...(r.listen.publicUrl ? { publicUrl: r.listen.publicUrl } : {}) },
+    portal: resolvePortal(r.portal),
     dataDir,
     store,
     keys: {

@@ -27,6 +27,8 @@ export interface Config {
   parentUrl: string | null;
   parentId: string | null;
   listen: { host: string; port: number; publicUrl?: string };
+  /** The public website and app API (portal/). */
+  portal: PortalConfig;
   dataDir: string;
   store: StoreConfig;
   keys: { privateKey: string; publicKey: string; dataKey: string; tokenSecret: string; parentPublicKey: string };
@@ -63,6 +65,17 @@ export interface ExchangeConfig {
   downScanLimit: number;
   clockSkewSeconds: number;
   interest: Record<NodeRole, InterestRule>;
+}
+
+/** The public website (信用山东 and the city sites) and its app API (node/portal/). */
+export interface PortalConfig {
+  /** Default: 信用 + the region's short name. */
+  siteName?: string;
+  /** Requests per client address per minute, pages and /public/v1 each. */
+  rateLimitPerMinute: number;
+  /** Objection, complaint and repair submissions per client address per minute. */
+  formRateLimitPerMinute: number;
+  statisticsCacheSeconds: number;
 }
 
 /** The public credit report PDF (node/publicity/report/). */

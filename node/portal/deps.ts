@@ -1,0 +1,40 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config/types.ts';
+import type { SchemaRegistry } from '../records/schema-registry.ts';
+import { ArticleService } from './articles.ts';
+import { PublicData } from './public-data.ts';
+import { regionPrefix, siteOf, type SiteInfo } from './site.ts';
+import type { LookupTicket, SubmitTicket } from './tickets.ts';
+
+/** What the portal pages and the public API are built from. */
+export interface PortalDeps {
+  db: Knex;
+  clock: Clock;
+  log: Logger;
+  registry: SchemaRegistry;
+  config: Pick<Config, 'name' | 'role' | 'region' | 'portal'>;
+  /** Files objections, complaints and repair applications; without it the forms answer 503. */
+  onTicket?: SubmitTicket | undefined;
+  /** A ticket's public status by number; without it the lookup answers 503. */
+  lookupTicket?: LookupTicket | undefined;
+}
+
+export interface PortalServices {
+  site: SiteInfo;
+  data: PublicData;
+  articles: ArticleService;
+  /** The region prefix of articles this site shows (besides those for every site). */
+  articleRegion: string;
+}
+
+export function portalServices(deps: PortalDeps): PortalServices {
+  const site = siteOf({ ...deps.config, portal: deps.config.portal });
+  return {
+    site,
+    data: new PublicData({ db: deps.db, clock: deps.clock, registry: deps.registry, site, statisticsCacheSeconds: deps.config.portal.statisticsCacheSeconds }),
+    articles: new ArticleService({ db: deps.db, clock: deps.clock }),
+    articleRegion: regionPrefix(deps.config.region),
+  };
+}
