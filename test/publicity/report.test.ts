@@ -222,6 +222,13 @@ for (const backend of backends()) {
       }
     });
 
+    it('gives reports issued at the same time numbers of their own', async () => {
+      const many = await Promise.all(Array.from({ length: 6 }, () => reports.issue(COMPANY.code)));
+      const numbers = many.map((r) => r.number);
+      expect(new Set(numbers).size).to.equal(6);
+      for (const r of many) expect((await reports.verify(r.number, r.verificationCode, r.pdf))).to.include({ valid: true, matches: true });
+    });
+
     it('verifies the true number, code and bytes; refuses a wrong code or number; detects a changed byte', async () => {
       const r = await reports.issue(COMPANY.code);
       const ok = await reports.verify(r.number, r.verificationCode.toLowerCase(), r.pdf);

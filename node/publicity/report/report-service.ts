@@ -22,8 +22,11 @@ export interface CreditReportServiceDeps {
   clock: Clock;
   /** The issuing platform printed on the report (config report.issuer, or the node's name). */
   issuer: string;
-  /** The verification page's full address printed on every page (the site's base URL + /verify). */
-  verifyUrl: string;
+  /**
+   * The verification page's full address printed on every page (the site's base URL + /verify); a function when
+   * the address is known only once the node listens.
+   */
+  verifyUrl: string | (() => string);
   /** The report's font file (config report.font; default Debian's fonts-wqy-zenhei) and, in a .ttc, which font. */
   font?: { path?: string; family?: string };
   /** USCCs with a wrong check character that are nevertheless registered (config identifiers.legacyCodes). */
@@ -124,7 +127,7 @@ export class CreditReportService {
     });
     let pdf: Buffer;
     try {
-      pdf = await renderReportPdf(model, { number, verificationCode, issuedAt: now, issuer: this.deps.issuer, verifyUrl: this.deps.verifyUrl }, font);
+      pdf = await renderReportPdf(model, { number, verificationCode, issuedAt: now, issuer: this.deps.issuer, verifyUrl: typeof this.deps.verifyUrl === 'function' ? this.deps.verifyUrl() : this.deps.verifyUrl }, font);
     } catch (err) {
       await creditReportsRepo.release(this.deps.db, number);
       throw err;
