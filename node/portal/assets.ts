@@ -49,6 +49,11 @@ ul.list li{background:#fff;margin:.4rem 0;padding:.6rem .75rem;border-radius:6px
 .chart .value{font-size:12px;fill:#111}
 .grid{display:grid;grid-template-columns:1fr;gap:.75rem}
 .article{white-space:normal}
+.error,.verify-result.invalid,.verify-match.error{color:#b71c1c}
+.verify-result.valid{color:#1b5e20}
+.verify-result{font-weight:bold}
+.hint{color:#666;font-size:.9rem}
+.report-issue,.report-verify,.report-problem,.report-facts{background:#fff;border-radius:6px;padding:.75rem;margin:.5rem 0;box-shadow:0 1px 2px rgba(0,0,0,.08);overflow-wrap:anywhere}
 .foot{color:#666;font-size:.85rem;text-align:center;padding:1rem .75rem 2rem}
 @media (min-width:48rem){
  .top{display:flex;align-items:center;justify-content:space-between;padding:.75rem 1.5rem}

@@ -30,7 +30,7 @@ export interface PortalServices {
 }
 
 export function portalServices(deps: PortalDeps): PortalServices {
-  const site = siteOf({ ...deps.config, portal: deps.config.portal });
+  const site = siteOf(deps.config);
   return {
     site,
     data: new PublicData({ db: deps.db, clock: deps.clock, registry: deps.registry, site, statisticsCacheSeconds: deps.config.portal.statisticsCacheSeconds }),

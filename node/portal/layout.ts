@@ -46,7 +46,7 @@ export interface PageOptions {
   body: SafeHtml;
   site: SiteInfo;
   /** The navigation item to mark as current. */
-  current?: 'home' | 'search' | 'articles' | 'tickets';
+  current?: 'home' | 'search' | 'articles' | 'tickets' | 'verify';
 }
 
 /**
@@ -71,7 +71,7 @@ export function page(opts: PageOptions): string {
 <body>
 <header class="top">
 <a class="brand" href="/">${site.name}</a>
-<nav>${nav('home', '/', '首页')}${nav('search', '/search', '信用查询')}${nav('articles', '/articles', '政策动态')}${nav('tickets', '/tickets', '办件查询')}</nav>
+<nav>${nav('home', '/', '首页')}${nav('search', '/search', '信用查询')}${nav('articles', '/articles', '政策动态')}${nav('tickets', '/tickets', '办件查询')}${nav('verify', '/verify', '报告核验')}</nav>
 </header>
 <main>
 ${opts.body}
@@ -82,4 +82,12 @@ ${opts.body}
 </footer>
 </body>
 </html>`}`;
+}
+
+/**
+ * The portal's frame for pages other features render themselves (the credit report and its verification):
+ * their body is HTML they have escaped already.
+ */
+export function pageFrame(site: SiteInfo): (title: string, bodyHtml: string) => string {
+  return (title, bodyHtml) => page({ title, body: new SafeHtml(bodyHtml), site });
 }

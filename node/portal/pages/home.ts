@@ -33,6 +33,7 @@ ${searchForm()}
 <ul class="list">
 <li><a href="/search">查询企业信用信息、下载信用报告</a></li>
 <li><a href="/tickets">查询异议、投诉、信用修复办理进度</a></li>
+<li><a href="/verify">核验信用报告的真伪</a></li>
 </ul>
 </section>`;
   return page({ site, title: site.name, body, current: 'home' });
