@@ -6,7 +6,7 @@ import type { SchemaRegistry } from '../records/schema-registry.ts';
 import { ArticleService } from './articles.ts';
 import { PublicData } from './public-data.ts';
 import { regionPrefix, siteOf, type SiteInfo } from './site.ts';
-import type { LookupTicket, SubmitTicket } from './tickets.ts';
+import type { LookupTicket, SubmitTicket, TicketKind } from './tickets.ts';
 
 /** What the portal pages and the public API are built from. */
 export interface PortalDeps {
@@ -17,6 +17,8 @@ export interface PortalDeps {
   config: Pick<Config, 'name' | 'role' | 'region' | 'portal'>;
   /** Files objections, complaints and repair applications; without it the forms answer 503. */
   onTicket?: SubmitTicket | undefined;
+  /** The kinds onTicket files (default all three); forms of the others answer 503 like an unwired onTicket. */
+  ticketKinds?: readonly TicketKind[] | undefined;
   /** A ticket's public status by number; without it the lookup answers 503. */
   lookupTicket?: LookupTicket | undefined;
 }

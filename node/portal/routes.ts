@@ -9,7 +9,7 @@ import { readTicketForm } from './forms.ts';
 import { scrub } from './public-data.ts';
 import { siteOf } from './site.ts';
 import { noStore, portalErrorHandler, portalLimiter, portalPage, sendPage } from './safety.ts';
-import { KIND_TEXT, type TicketKind } from './tickets.ts';
+import { KIND_TEXT, TICKET_KINDS, type TicketKind } from './tickets.ts';
 import { errorPage } from './pages/errors.ts';
 import { homePage } from './pages/home.ts';
 import { searchPage } from './pages/search.ts';
@@ -108,6 +108,7 @@ export function portalRoutes(deps: PortalDeps): Router {
   }));
 
   // Objection, complaint and repair forms: shown and accepted only when the node can file tickets.
+  const accepts = (kind: TicketKind) => deps.onTicket !== undefined && (deps.ticketKinds ?? TICKET_KINDS).includes(kind);
   const unavailable = (res: Response, kind: TicketKind) => sendPage(res, 503, ticketUnavailablePage(site, KIND_TEXT[kind]));
 
   /** The record (objection, repair) or organisation (complaint) a form is about; NOT_FOUND unless public. */
@@ -124,12 +125,12 @@ export function portalRoutes(deps: PortalDeps): Router {
   for (const kind of ['objection', 'complaint', 'repair'] as const) {
     const base = { objection: '/objections', complaint: '/complaints', repair: '/repairs' }[kind];
     r.get(`${base}/new`, ...pg, asyncHandler(async (req, res) => {
-      if (!deps.onTicket) { unavailable(res, kind); return; }
+      if (!accepts(kind)) { unavailable(res, kind); return; }
       const t = await target(kind, { record: param(req, 'record', 40), code: param(req, 'code', 40) });
       sendPage(res, 200, ticketFormPage(site, { kind, ...t, values: {}, problems: [] }));
     }));
     r.post(base, portalPage, formLimit, forms, asyncHandler(async (req, res) => {
-      if (!deps.onTicket) { unavailable(res, kind); return; }
+      if (!deps.onTicket || !accepts(kind)) { unavailable(res, kind); return; }
       const body = (req.body ?? {}) as Record<string, unknown>;
       const t = await target(kind, body);
       const { fields, values, problems } = readTicketForm(kind, body);

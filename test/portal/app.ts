@@ -6,7 +6,7 @@ import { createHttpApp } from '../../node/http/app.ts';
 import { portalFallback, portalRoutes } from '../../node/portal/routes.ts';
 import { publicApiRoutes } from '../../node/portal/api-routes.ts';
 import { articlesAdminRoutes } from '../../node/portal/articles-routes.ts';
-import type { LookupTicket, SubmitTicket } from '../../node/portal/tickets.ts';
+import type { LookupTicket, SubmitTicket, TicketKind } from '../../node/portal/tickets.ts';
 
 export interface PortalAppOptions {
   portal?: Partial<Config['portal']>;
@@ -14,6 +14,7 @@ export interface PortalAppOptions {
   region?: string;
   onTicket?: SubmitTicket;
   lookupTicket?: LookupTicket;
+  ticketKinds?: TicketKind[];
 }
 
 /** The portal, its app API and the articles admin API on a node's store, as the node mounts them. */
@@ -24,7 +25,7 @@ export function portalApp(ctx: NodeContext, opts: PortalAppOptions = {}): Expres
     ...(opts.region ? { region: opts.region } : {}),
     portal: { ...ctx.config.portal, rateLimitPerMinute: 100_000, formRateLimitPerMinute: 100_000, ...opts.portal },
   };
-  const deps = { db: ctx.store.knex, clock: ctx.clock, log: pino({ level: 'silent' }), registry: ctx.registry, config, onTicket: opts.onTicket, lookupTicket: opts.lookupTicket };
+  const deps = { db: ctx.store.knex, clock: ctx.clock, log: pino({ level: 'silent' }), registry: ctx.registry, config, onTicket: opts.onTicket, lookupTicket: opts.lookupTicket, ticketKinds: opts.ticketKinds };
   return createHttpApp({
     log: pino({ level: 'silent' }),
     routers: [

@@ -226,6 +226,11 @@ for (const backend of backends()) {
       expect(page.text).to.include('暂时无法在线办理');
       await request(bare).post('/objections').type('form').send({ record: seed.visible.penalty, reason: 'wrong', description: '处罚决定书文号与实际不一致', claimantName: '张三', claimantPhone: '13912345678' }).expect(503);
       await request(bare).get('/tickets').query({ number: 'YY20260601000001' }).expect(503);
+      // A node that files repair applications only: the other forms say so.
+      const repairsOnly = portalApp(node.ctx, { onTicket: async () => ({ ticket: 'XF2026060100000001', status: 'received' }), ticketKinds: ['repair'] });
+      await request(repairsOnly).get('/repairs/new').query({ record: seed.visible.penalty }).expect(200);
+      await request(repairsOnly).get('/complaints/new').query({ code: seed.food.code }).expect(503);
+      await request(repairsOnly).post('/objections').type('form').send({ record: seed.visible.penalty, reason: 'wrong', description: '处罚决定书文号与实际不一致', claimantName: '张三', claimantPhone: '13912345678' }).expect(503);
     });
 
     it('looks up a ticket by its number, without the claimant', async () => {
