@@ -6,11 +6,14 @@ import { ConfigInvalid } from '../errors.ts';
 import { projectRoot } from '../paths.ts';
 import cron from 'node-cron';
 import type { Config, ExchangeConfig, InterestRule, NodeRole } from './types.ts';
+import { DEFAULT_PUBLICITY } from '../publicity/rules.ts';
 import { DEFAULT_REPORT_FONT } from '../publicity/report/default-font.ts';
 
 export const DEFAULT_SCHEDULES: Record<string, string> = {
   syncUp: '*/5 * * * *',
   syncDown: '*/5 * * * *',
+  /** Publicity withdrawal (publicity/withdrawal.ts): daily at 00:30:00, just after the day turns. */
+  withdraw: '0 30 0 * * *',
 };
 
 const LISTS = ['serious_dishonesty_list', 'honor'];
@@ -154,6 +157,7 @@ export function resolveConfig(raw: Record<string, unknown>, baseDir: string): Co
     },
     log: { level: r.log?.level ?? 'info' },
     report: resolveReport(r.report, abs),
+    publicity: { ...DEFAULT_PUBLICITY, ...(r.publicity ?? {}) },
   };
   if (r.sector) cfg.sector = r.sector;
   if (r.unitCode) cfg.unitCode = r.unitCode;

@@ -1,3 +1,5 @@
+import type { PublicityConfig } from '../publicity/rules.ts';
+
 export type NodeRole = 'province' | 'city' | 'industry' | 'national';
 
 export interface SqliteStoreConfig {
@@ -40,6 +42,8 @@ export interface Config {
   log: { level: string };
   /** The public credit report (publicity/report/): its font and issuer. */
   report: ReportConfig;
+  /** Which publicity rule set judges records (publicity/rules.ts). */
+  publicity: PublicityConfig;
   /** Where the config was read from (absolute), if from a file. */
   configFile?: string;
 }

@@ -4,6 +4,8 @@ import { RecordInvalid } from '../errors.ts';
 import type { SubjectType } from '../identity/index.ts';
 import { keyString, recordsRepo, type RecordKey, type RecordRow, type VersionRow } from './repo.ts';
 import type { StoredSubjectRef } from './types.ts';
+import type { PublicityDecision, RecordFacts } from '../publicity/rules.ts';
+import { chinaDay } from '../publicity/visibility.ts';
 
 /** A record event of another origin, as the exchange stored it in the event log. */
 export interface RemoteRecordEvent { origin: string; seq: number; entityId: string; op: string; body: unknown; at: string }
@@ -23,7 +25,13 @@ interface RemoteBody {
   decisionDate: string;
   severity: string | null;
   contentHash: string;
+  data: Record<string, unknown>;
+  /** The origin's publicity decision; absent in bodies written before it travelled with the record. */
+  window?: { publishFrom: string | null; publishUntil: string | null; rule: string };
 }
+
+/** Judges a record whose body carries no publicity decision (publicity/rules.ts); undefined keeps the body's level. */
+export type DecidePublicity = (facts: RecordFacts) => PublicityDecision | undefined;
 
 const SUBJECT_TYPES: ReadonlySet<string> = new Set<SubjectType>(['legal_person', 'non_enterprise', 'natural_person']);
 
@@ -65,6 +73,18 @@ function parseBody(ev: RemoteRecordEvent): RemoteBody {
   if (!isObject(unit)) throw fail('sourceUnit');
   const severity = b['severity'];
   if (severity !== undefined && typeof severity !== 'string') throw fail('severity');
+  const data = b['data'] === undefined ? {} : b['data'];
+  if (!isObject(data)) throw fail('data');
+  let window: RemoteBody['window'];
+  if ('publicityRule' in b) {
+    const day = (key: string): string | null => {
+      const v = b[key];
+      if (v === null || v === undefined) return null;
+      if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v)) throw fail(key);
+      return v;
+    };
+    window = { publishFrom: day('publishFrom'), publishUntil: day('publishUntil'), rule: text(b, 'publicityRule') };
+  }
   return {
     id,
     version,
@@ -77,6 +97,8 @@ function parseBody(ev: RemoteRecordEvent): RemoteBody {
     decisionDate: text(b, 'decisionDate'),
     severity: severity ?? null,
     contentHash: text(b, 'contentHash'),
+    data,
+    ...(window ? { window } : {}),
   };
 }
 
@@ -91,7 +113,7 @@ interface Current { version: number; status: string; origin: string; seq: number
  * counted as a conflict and left unprojected: throwing would refuse the batch, and the exchange would stall on
  * it forever. A body that is not a record body throws (the batch is refused).
  */
-export async function applyRecordEvents(trx: Knex.Transaction, events: RemoteRecordEvent[], seal: (cipher: string) => string, log?: Logger): Promise<RemoteApplyResult> {
+export async function applyRecordEvents(trx: Knex.Transaction, events: RemoteRecordEvent[], seal: (cipher: string) => string, log?: Logger, decide?: DecidePublicity): Promise<RemoteApplyResult> {
   const result: RemoteApplyResult = { applied: 0, skipped: 0, conflicts: 0 };
   const parsed = events.map((ev) => ({ ev, body: parseBody(ev) }));
   if (parsed.length === 0) return result;
@@ -131,6 +153,12 @@ export async function applyRecordEvents(trx: Knex.Transaction, events: RemoteRec
       if (cur.key !== key && holders.get(cur.key) === body.id) holders.delete(cur.key);
     }
     holders.set(key, body.id);
+    // The origin's publicity decision travels in the body; an older body is judged here by the same rules.
+    const judged = body.window ? undefined : decide?.({
+      category: body.category, subjectType: body.subject.type, severity: body.severity, decisionDate: body.decisionDate,
+      data: body.data, sourceUnit: body.sourceUnit, writtenOn: chinaDay(new Date(ev.at)),
+    });
+    const window = body.window ?? (judged ? { publishFrom: judged.publishFrom, publishUntil: judged.publishUntil, rule: judged.rule } : { publishFrom: null, publishUntil: null, rule: null });
     const row: RecordRow = {
       id: body.id,
       source_unit_code: body.sourceUnit.code,
@@ -143,9 +171,11 @@ export async function applyRecordEvents(trx: Knex.Transaction, events: RemoteRec
       decision_date: body.decisionDate,
       version: body.version,
       status: body.status,
-      publicity: body.publicity,
-      publish_from: null,
-      publish_until: null,
+      publicity: judged?.level ?? body.publicity,
+      publish_from: window.publishFrom,
+      publish_until: window.publishUntil,
+      publicity_rule: window.rule,
+      withdrawn_at: null,
       origin: ev.origin,
       seq: ev.seq,
       body_hash: body.contentHash,
@@ -182,8 +212,7 @@ export async function applyRecordEvents(trx: Knex.Transaction, events: RemoteRec
       inserts.push(row);
       continue;
     }
-    // The publicity window is the publicity feature's to set; a new version leaves it as it was.
-    const { id, created_at: _c, publish_from: _f, publish_until: _u, ...patch } = row;
+    const { id, created_at: _c, ...patch } = row;
     await recordsRepo.updateRecord(trx, id, patch);
   }
   await recordsRepo.insertRecords(trx, inserts);

@@ -19,6 +19,10 @@ export interface RecordRow {
   publicity: string;
   publish_from: string | null;
   publish_until: string | null;
+  /** The publicity rule set version applied (publicity/rules.ts). */
+  publicity_rule: string | null;
+  /** Set by the withdrawal job once the window has ended (publicity/withdrawal.ts); a new version clears it. */
+  withdrawn_at: string | null;
   origin: string;
   /** The event (origin, seq) whose body is this version of the record. */
   seq: number;

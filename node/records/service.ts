@@ -11,6 +11,8 @@ import { prepareRecord, type ValidateDeps } from './validate.ts';
 import { applyRecordEvents, type RemoteApplyResult, type RemoteRecordEvent } from './remote.ts';
 import { keyString, recordsRepo, type RecordKey, type RecordRow, type VersionRow } from './repo.ts';
 import type { IngestResult, PreparedRecord, RecordStatus, RecordView, FieldProblem } from './types.ts';
+import { publicityOf, type PublicityConfig, type PublicityDecision, type RecordFacts } from '../publicity/rules.ts';
+import { chinaDay } from '../publicity/visibility.ts';
 
 export interface RecordServiceDeps extends ValidateDeps {
   store: Store;
@@ -20,13 +22,15 @@ export interface RecordServiceDeps extends ValidateDeps {
   log?: Logger;
   /** Who may read which record (node/access/scope.ts); every read goes through it. */
   scope: ScopePolicy;
+  /** Which publicity rule set applies (config `publicity`); the default judges each record by its decision date. */
+  publicity?: PublicityConfig;
 }
 
 /** A record with its source, origin and version history, as a reader within scope sees it. */
 export type RecordWithHistory = RecordView & { history: Array<{ version: number; op: string; status: string; origin: string; at: string }> };
 
 /** What a record's stored body holds; the same object travels in its events. */
-function storedBody(p: PreparedRecord, id: string, version: number, status: RecordStatus, origin: string): Record<string, unknown> {
+function storedBody(p: PreparedRecord, id: string, version: number, status: RecordStatus, origin: string, decision: PublicityDecision): Record<string, unknown> {
   const { input, subject } = p;
   const subjectOut: Record<string, unknown> = { type: subject.type, name: subject.name };
   if (subject.type === 'natural_person') {
@@ -42,7 +46,11 @@ function storedBody(p: PreparedRecord, id: string, version: number, status: Reco
     id,
     version,
     status,
-    publicity: p.publicity,
+    // The origin decides publicity and its window; they travel with the record (publicity/rules.ts).
+    publicity: decision.level,
+    publishFrom: decision.publishFrom,
+    publishUntil: decision.publishUntil,
+    publicityRule: decision.rule,
     origin,
     category: input.category,
     externalId: input.externalId,
@@ -103,6 +111,7 @@ export class RecordService {
    */
   async write(trx: Knex.Transaction, prepared: PreparedRecord[]): Promise<IngestResult[]> {
     const at = this.deps.clock().toISOString();
+    const writtenOn = chinaDay(new Date(at));
     const origin = this.deps.nodeId;
     const keyOf = (p: PreparedRecord): RecordKey => [p.input.sourceUnit.code, p.input.category, p.input.externalId];
     const existing = await recordsRepo.findByKeys(trx, prepared.map(keyOf));
@@ -149,7 +158,11 @@ export class RecordService {
       const id = prior?.id ?? newRecordId(at);
       const version = (prior?.version ?? 0) + 1;
       const op = prior ? 'update' : 'create';
-      const body = storedBody(p, id, version, 'active', origin);
+      const decision = publicityOf(this.deps.registry.meta(p.input.category).publicity, {
+        category: p.input.category, subjectType: p.subject.type, severity: p.input.severity ?? null, decisionDate: p.input.decisionDate,
+        data: p.input.data, sourceUnit: p.input.sourceUnit, writtenOn,
+      }, this.deps.publicity);
+      const body = storedBody(p, id, version, 'active', origin, decision);
       const subjectId = subjectIds.get(p.subject.key);
       if (subjectId === undefined) throw new Error('subject id missing after insert');
       const row: RecordRow = {
@@ -164,9 +177,12 @@ export class RecordService {
         decision_date: p.input.decisionDate,
         version,
         status: 'active',
-        publicity: p.publicity,
-        publish_from: null,
-        publish_until: null,
+        publicity: decision.level,
+        publish_from: decision.publishFrom,
+        publish_until: decision.publishUntil,
+        publicity_rule: decision.rule,
+        // A new version is judged afresh: the withdrawal job marks it again if its window has ended.
+        withdrawn_at: null,
         origin,
         seq: 0,
         body_hash: p.contentHash,
@@ -207,7 +223,10 @@ export class RecordService {
    * and the subject tables, in the caller's transaction. Throws on a body that is not a record body.
    */
   applyRemote(trx: Knex.Transaction, events: RemoteRecordEvent[]): Promise<RemoteApplyResult> {
-    return applyRecordEvents(trx, events, (c) => this.deps.vault.reseal(c), this.deps.log);
+    // Bodies written before publicity travelled in them are judged here, as their origin would have.
+    const { registry, publicity } = this.deps;
+    const decide = (facts: RecordFacts) => (registry.has(facts.category) ? publicityOf(registry.meta(facts.category).publicity, facts, publicity) : undefined);
+    return applyRecordEvents(trx, events, (c) => this.deps.vault.reseal(c), this.deps.log, decide);
   }
 
   /**
@@ -272,6 +291,8 @@ export function toView(row: RecordRow & { body: string }): RecordView {
     publicity: row.publicity as RecordView['publicity'],
     publishFrom: row.publish_from,
     publishUntil: row.publish_until,
+    publicityRule: row.publicity_rule ?? null,
+    withdrawnAt: row.withdrawn_at ?? null,
     origin: row.origin,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -70,6 +70,10 @@ export interface RecordView {
   publicity: Publicity;
   publishFrom: string | null;
   publishUntil: string | null;
+  /** The publicity rule set applied (publicity/rules.ts), null for records stored before rules were applied. */
+  publicityRule: string | null;
+  /** When the withdrawal job saw the publicity window had ended (the record left public view); null otherwise. */
+  withdrawnAt: string | null;
   origin: string;
   createdAt: string;
   updatedAt: string;

@@ -10,6 +10,7 @@ import * as m1610 from './202611261610-subject-search.ts';
 import * as m1620 from './202611261620-user-tokens.ts';
 import * as m1900 from './202611261900-tickets.ts';
 import * as m1847 from './202611261847-credit-reports.ts';
+import * as m1830 from './202611261830-publicity.ts';
 import * as m1930 from './202611261930-articles.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
@@ -30,5 +31,6 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['202611261620-user-tokens', m1620],
   ['202611261900-tickets', m1900],
   ['202611261847-credit-reports', m1847],
+  ['202611261830-publicity', m1830],
   ['202611261930-articles', m1930],
 ];
