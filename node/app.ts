@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Express } from 'express';
+import { Router, type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Config } from './config/types.ts';
 import { openStore, type Store } from './store/connection.ts';
@@ -18,6 +18,14 @@ import { ScopePolicy } from './access/scope.ts';
 import { TicketService } from './disputes/tickets.ts';
 import { ticketRoutes } from './disputes/routes.ts';
 import { publicTicketRoutes } from './disputes/public-routes.ts';
+import { CreditReportService } from './publicity/report/report-service.ts';
+import { reportRoutes } from './publicity/report/report-routes.ts';
+import { portalRoutes, portalFallback, type PortalDeps } from './portal/routes.ts';
+import { publicApiRoutes } from './portal/api-routes.ts';
+import { articlesAdminRoutes } from './portal/articles-routes.ts';
+import { pageFrame } from './portal/layout.ts';
+import { siteOf } from './portal/site.ts';
+import { portalPage } from './portal/safety.ts';
 import { changeRecordStatus } from './records/status.ts';
 import { queryLimiter, type AccessHook } from './access/access-hook.ts';
 import { searchRoutes } from './query/search-routes.ts';
@@ -37,6 +45,7 @@ import { exchangeRoutes } from './exchange/routes.ts';
 import { ExchangeService } from './exchange/service.ts';
 import { SyncClient } from './exchange/sync.ts';
 import { SyncScheduler } from './exchange/scheduler.ts';
+import { startWithdrawalSchedule, type WithdrawalSchedule } from './publicity/withdrawal.ts';
 
 /** Everything a running node (or a CLI command) works with, built once from a validated Config. */
 export interface NodeContext {
@@ -65,6 +74,10 @@ export interface NodeContext {
   nodeNames: () => Promise<Map<string, string>>;
   /** Repair applications, objections and complaints across the federation (DESIGN.md §6). */
   tickets: TicketService;
+  /** Public credit reports (PDF) and their verification. */
+  reports: CreditReportService;
+  /** The address the public reaches this node at: listen.publicUrl, else where it listens (set by startNode). */
+  baseUrl: { current: string };
   close(): Promise<void>;
 }
 
@@ -93,7 +106,7 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   const eventLog = new EventLog({ origin: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
   // Sectors of the directory's nodes, for scope decisions, from the directory's snapshot (a few seconds old at most).
   const scope = new ScopePolicy(async () => new Map((await directory.snapshot()).map((e) => [e.id, e.sector ?? null])));
-  const records = new RecordService({ store, clock, registry, vault, eventLog, log, scope, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes) });
+  const records = new RecordService({ store, clock, registry, vault, eventLog, log, scope, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes), publicity: config.publicity });
   const audit = new AuditLog({ db: store.knex, node: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
   const access: AccessHook = async (e) => {
     const p = e.principal;
@@ -118,12 +131,20 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     db: store.knex, clock, nodeId: config.id, eventLog, records, log,
     onRepairApproved: async (trx, recordId, at) => { await changeRecordStatus(trx, { eventLog, nodeId: config.id }, recordId, 'repaired', at); },
   });
+  const baseUrl = { current: config.listen.publicUrl ?? `http://${config.listen.host}:${config.listen.port}` };
+  const reports = new CreditReportService({
+    db: store.knex, records, registry, clock,
+    issuer: config.report.issuer ?? siteOf(config).name,
+    verifyUrl: () => `${baseUrl.current.replace(/\/$/, '')}/verify`,
+    font: { path: config.report.font, ...(config.report.fontFamily ? { family: config.report.fontFamily } : {}) },
+    legacyCodes: new Set(config.identifiers.legacyCodes),
+  });
   const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey, audit, tickets });
   const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey, audit });
   let closed = false;
   const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.snapshot()).map((e) => [e.id, e.name] as [string, string])]);
   return {
-    config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames, tickets,
+    config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames, tickets, reports, baseUrl,
     async close() {
       if (closed) return;
       closed = true;
@@ -134,6 +155,26 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
 }
 
 export function createApp(ctx: NodeContext): Express {
+  const portal: PortalDeps = {
+    db: ctx.store.knex, clock: ctx.clock, log: ctx.log, registry: ctx.registry, config: ctx.config,
+    // Objections and complaints join when the disputes feature files them; until then their forms answer 503.
+    ticketKinds: ['repair'],
+    onTicket: async (s) => {
+      const t = await ctx.tickets.fileRepair({
+        recordId: s.recordId,
+        claimant: { name: s.fields['claimantName'], phone: s.fields['claimantPhone'] },
+        commitment: s.fields['commitment'], evidence: s.fields['evidence'], description: s.fields['description'],
+      });
+      return { ticket: t.ticket, status: t.status };
+    },
+    lookupTicket: (n) => ctx.tickets.lookup(n),
+  };
+  const reportPages = Router();
+  reportPages.use(portalPage);
+  reportPages.use(reportRoutes({
+    reports: ctx.reports, layout: pageFrame(siteOf(ctx.config)), log: ctx.log, issuesPerMinute: ctx.config.report.issuesPerMinute,
+    onIssue: (i) => ctx.access({ principal: null, action: 'export', subject: i.subjectKey, target: i.number, count: i.recordCount, ip: i.ip, detail: { report: i.number, digest: i.digest } }),
+  }));
   return createHttpApp({
     log: ctx.log,
     routers: [
@@ -151,6 +192,12 @@ export function createApp(ctx: NodeContext): Express {
       ['/api/v1/tickets', ticketRoutes({ tickets: ctx.tickets, users: ctx.users, access: ctx.access })],
       ['/api/v1/audit', auditRoutes({ audit: ctx.audit, users: ctx.users, subjectKeyOf: (code) => subjectKeyOf(ctx.vault, code).key })],
       ['/exchange/v1', exchangeRoutes({ db: ctx.store.knex, eventLog: ctx.eventLog, verifier: ctx.nodeTokens, directory: ctx.directory, exchange: ctx.exchange, maxBatchBytes: ctx.config.exchange.maxBatchBytes, clock: ctx.clock })],
+      ['/api/v1/articles', articlesAdminRoutes({ db: ctx.store.knex, clock: ctx.clock, users: ctx.users })],
+      ['/public/v1', publicApiRoutes(portal)],
+      // The website: pages, then the credit report and its verification in the site's frame, then the HTML 404.
+      ['/', portalRoutes(portal)],
+      ['/', reportPages],
+      ['/', portalFallback(portal)],
     ],
     ownBodies: ['/exchange/'],
   });
@@ -178,12 +225,18 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
+  if (!config.listen.publicUrl) ctx.baseUrl.current = url;
   ctx.log.info({ url }, 'node listening');
   let scheduler: SyncScheduler | undefined;
   if ((opts.schedule ?? true) && config.parentUrl) {
     scheduler = new SyncScheduler(ctx.sync, config, ctx.log);
     ctx.eventLog.onChange(() => scheduler?.schedulePush());
     scheduler.start();
+  }
+  // Every node withdraws its own expired records from public view (the dates travel with the records).
+  let withdrawal: WithdrawalSchedule | undefined;
+  if ((opts.schedule ?? true) && config.schedules['withdraw']) {
+    withdrawal = startWithdrawalSchedule({ db: ctx.store.knex, clock: ctx.clock, log: ctx.log, registry: ctx.registry, publicity: config.publicity }, config.schedules['withdraw']);
   }
   let stopped = false;
   return {
@@ -194,6 +247,7 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
       if (stopped) return;
       stopped = true;
       await scheduler?.stop();
+      await withdrawal?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await ctx.close();

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   nodes: () => import('./cli/nodes.ts'),
   sync: () => import('./cli/sync.ts'),
   tickets: () => import('./cli/tickets.ts'),
+  articles: () => import('./cli/articles.ts'),
 };
 
 const USAGE = `用法：credit-node <命令> [选项]
@@ -34,6 +35,7 @@ const USAGE = `用法：credit-node <命令> [选项]
   nodes       登记、列出或撤销下级节点（add / list / revoke）
   sync        立即与上级节点同步一轮（--up / --down）
   tickets     办理本节点负责的申请（信用修复等）：list / show / resolve
+  articles    信用网站文章（信用动态、政策法规）：add / list / remove
   demo        启动演示联邦（省级平台、济南市、济南市市场监管局、省税务局四个节点，含生成数据）
 
 每个命令都接受 --config <文件>（默认 ./credit-node.json）。`;
