@@ -34,7 +34,8 @@ export function createHttpApp(opts: HttpAppOptions): Express {
   const own = opts.ownBodies ?? [];
   app.use((req, res, next) => (own.some((p) => req.path.startsWith(p)) ? next() : json(req, res, next)));
   for (const [prefix, router] of opts.routers) app.use(prefix, router);
-  app.use((req, _res, next) => next(new NotFound(`没有这个地址：${req.method} ${req.path}`)));
+  // The path is echoed with anything shaped like a resident ID number masked (someone may type theirs into a URL).
+  app.use((req, _res, next) => next(new NotFound(`没有这个地址：${req.method} ${req.path.replace(/\d{17}[\dXx]|\d{15}/g, (m) => `${m.slice(0, 6)}********${m.slice(-4)}`)}`)));
   app.use(errorHandler(opts.log));
   return app;
 }

@@ -12,103 +12,19 @@
 // Fragments are 3 characters from the middle of organisations' names (what 历下区 or 鲁味 in a name look like);
 // the per-user query limit is raised for the run (auth.queryRateLimitPerMinute), everything else is the default.
 //   npm run bench -- query [--subjects N] [--records N] [--seconds T] [--connections C] [--store DIR] [--fresh] [--profile]
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
-import { writeRecordsFile } from '../generate-data.ts';
-import { CLI, NodeProcess, freePorts, root, waitHealthy } from './_proc.ts';
-import { Random } from '../generate/random.ts';
+import { NodeProcess, freePorts, root, waitHealthy } from './_proc.ts';
+import { PASSWORD, USERNAME, benchStore, samples, storeFile } from './_store.ts';
+import { HEADER, load, row, type Figures } from './_load.ts';
 import { summarize } from './_cpuprofile.ts';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const say = (s: string) => process.stderr.write(`${s}\n`);
-const PASSWORD = 'Bench-Query-2026!';
-const USERNAME = 'bench-officer';
-
-/** Share of the non-registration records per category (registrations are one per organisation). */
-const MIX: ReadonlyArray<readonly [string, number]> = [
-  ['administrative_penalty', 26], ['administrative_license', 26], ['tax_credit_rating', 10], ['court_enforcement', 6],
-  ['abnormal_operation_list', 5], ['honor', 4], ['contract_performance', 4], ['professional_qualification', 4],
-  ['annual_assessment', 3], ['bidding', 3], ['construction', 3], ['environmental', 2], ['energy_saving', 2],
-  ['serious_dishonesty_list', 2],
-];
-
-interface Manifest { subjects: number; records: number; seed: number; counts: Record<string, number>; builtMs: number }
-
-function runCli(args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err = (err + c.toString()).slice(-20_000); });
-    child.stdin.end(input ?? '');
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`credit-node ${args[0]} exited ${code}:\n${err}`))));
-  });
-}
-
-/** The store: a province node with the generated records of every category, built once per size. */
-async function buildStore(dir: string, subjects: number, records: number, seed: number): Promise<Manifest> {
-  const start = performance.now();
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const nodeDir = path.join(dir, 'node');
-  await runCli(['init', '--role', 'province', '--id', 'bench-hub', '--name', '查询基准节点', '--region', '370000', '--port', '0', '--dir', nodeDir]);
-  const config = path.join(nodeDir, 'credit-node.json');
-  const registrations = Math.min(records, Math.round(subjects * 0.9));
-  const rest = records - registrations;
-  const total = MIX.reduce((s, [, w]) => s + w, 0);
-  const plan: Array<[string, number]> = [['registration', registrations], ...MIX.map(([c, w]) => [c, Math.round((rest * w) / total)] as [string, number])];
-  for (const [category, count] of plan) {
-    if (count <= 0) continue;
-    const file = path.join(dir, `${category}.jsonl`);
-    const t = performance.now();
-    await writeRecordsFile({ category, count, seed, format: 'jsonl', out: file });
-    await runCli(['import', '--config', config, '--category', category, '--file', file, '--no-progress']);
-    rmSync(file, { force: true });
-    say(`  ${category}: ${fmt(count)} records in ${((performance.now() - t) / 1000).toFixed(0)} s`);
-  }
-  await runCli(['users', 'add', '--config', config, '--username', USERNAME, '--role', 'officer', '--regions', '37', '--password-stdin'], `${PASSWORD}\n`);
-  const db = new Database(storeFile(dir), { readonly: true });
-  const counts: Record<string, number> = {};
-  for (const t of ['subjects', 'legal_persons', 'non_enterprises', 'natural_persons', 'records', 'events']) {
-    counts[t] = (db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n;
-  }
-  db.close();
-  const manifest: Manifest = { subjects, records, seed, counts, builtMs: performance.now() - start };
-  writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
-}
-
-const storeFile = (dir: string) => path.join(dir, 'node', 'data', 'credit-node.sqlite');
-
-/** Organisation codes and 3-character fragments of their names, drawn at random from the store. */
-function samples(file: string, n: number, seed: number): { codes: string[]; fragments: string[] } {
-  const db = new Database(file, { readonly: true });
-  const max = (db.prepare('select max(id) as m from subjects').get() as { m: number }).m;
-  const pick = db.prepare<[number], { key: string; name: string; type: string }>('select key, name, type from subjects where id >= ? order by id limit 1');
-  const rnd = new Random(seed);
-  const codes: string[] = [];
-  const fragments: string[] = [];
-  while (codes.length < n) {
-    const s = pick.get(rnd.int(1, max));
-    if (!s || s.type === 'natural_person') continue;
-    codes.push(s.key);
-    const chars = [...s.name];
-    if (chars.length < 5) continue;
-    const from = rnd.int(1, chars.length - 4);
-    fragments.push(chars.slice(from, from + 3).join(''));
-  }
-  db.close();
-  return { codes, fragments };
-}
-
-interface Figures { requests: number; perSecond: number; p50: number; p99: number; max: number; errors: number }
-
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 
 /** The raw lookups on the node's file in this process: each sample once, after a warm-up pass. */
@@ -162,25 +78,6 @@ require('node:http').createServer((req, res) => { res.writeHead(200, { 'content-
   }
 }
 
-/** C connections for T seconds, each request the next path of the list (round robin). */
-async function load(url: string, token: string, paths: string[], connections: number, seconds: number): Promise<Figures> {
-  let next = 0;
-  const result = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    headers: { authorization: `Bearer ${token}` },
-    requests: [{ setupRequest: (req) => ({ ...req, path: paths[next++ % paths.length] as string }) }],
-  });
-  return {
-    requests: result.requests.total,
-    perSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    max: result.latency.max,
-    errors: result.non2xx + result.errors + result.timeouts,
-  };
-}
 
 export async function main(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -204,20 +101,13 @@ export async function main(argv: string[]): Promise<void> {
   for (const [k, v] of Object.entries({ subjects, records, seconds, connections, seed })) {
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`--${k} must be a positive integer`);
   }
-  const dir = values.store ?? path.join(tmpdir(), `credit-node-query-bench-${subjects}-${records}-${seed}`);
+  const dir = values.store ?? path.join(tmpdir(), `credit-node-bench-store-${subjects}-${records}-${seed}`);
   say('building the program (npm run build)');
   await new Promise<void>((resolve, reject) => {
     spawn('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' }).on('close', (c) => (c === 0 ? resolve() : reject(new Error('build failed'))));
   });
 
-  const manifestFile = path.join(dir, 'manifest.json');
-  let manifest = existsSync(manifestFile) ? (JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest) : undefined;
-  if (values.fresh || !manifest || manifest.subjects !== subjects || manifest.records !== records || manifest.seed !== seed) {
-    say(`setup: loading about ${fmt(subjects)} subjects and ${fmt(records)} records into ${dir} (not timed)`);
-    manifest = await buildStore(dir, subjects, records, seed);
-  } else {
-    say(`setup: reusing the store in ${dir}`);
-  }
+  const manifest = await benchStore(dir, subjects, records, seed, values.fresh);
   say(`store: ${Object.entries(manifest.counts).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
 
   const { codes, fragments } = samples(storeFile(dir), 5000, seed);
@@ -261,10 +151,8 @@ export async function main(argv: string[]): Promise<void> {
     say(`HTTP floor: a bare node:http server answering ${fmt(reportBytes)} bytes, ${connections} connections, ${seconds} s`);
     const floor = await httpFloor(reportBytes, connections, seconds);
 
-    const row = (label: string, f: Figures, base?: Figures) =>
-      `${label.padEnd(34)} ${fmt(f.requests).padStart(9)} ${f.perSecond.toFixed(0).padStart(8)} ${f.p50.toFixed(2).padStart(8)} ${f.p99.toFixed(2).padStart(8)} ${f.max.toFixed(1).padStart(8)}${base ? `   ${(f.perSecond / base.perSecond).toFixed(3)}` : ''}${f.errors ? `   errors ${f.errors}` : ''}`;
     console.log(`\nQuery benchmark: ${fmt(manifest.counts['subjects'] ?? 0)} subjects, ${fmt(manifest.counts['records'] ?? 0)} records; ${connections} connections, ${seconds} s per lookup, audit on`);
-    console.log(`${'lookup'.padEnd(34)} ${'requests'.padStart(9)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)}   ratio to raw`);
+    console.log(HEADER.replace('baseline', 'raw'));
     console.log(row('raw SQLite: subject by code', raw.report));
     console.log(row('HTTP: subject report by code', report, raw.report));
     console.log(row('raw SQLite: name fragment (FTS5)', raw.search));

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import type { Express } from 'express';
 import { tempNode, fixedClock, type TempNode } from '../helpers/node.ts';
-import { penalty, JINAN_MARKET, QINGDAO_MARKET, companyCode } from '../helpers/records.ts';
+import { penalty, JINAN_MARKET, QINGDAO_MARKET, personCode, companyCode } from '../helpers/records.ts';
 import { createApp } from '../../node/app.ts';
 
 describe('HTTP API', () => {
@@ -112,6 +112,13 @@ describe('HTTP API', () => {
     clock.set('2026-06-01T05:00:00Z');
     await request(app).get(`/api/v1/subjects/${companyCode(30)}`).set(auth('officer1')).expect(401);
     clock.set('2026-06-01T02:00:00Z');
+  });
+
+  it('a 404 never echoes a resident ID number typed into the address', async () => {
+    const id = personCode(77);
+    const res = await request(app).get(`/api/v1/nothing/${id}`).expect(404);
+    expect(JSON.stringify(res.body)).to.not.contain(id);
+    expect(res.body.error.message).to.contain(`${id.slice(0, 6)}********${id.slice(-4)}`);
   });
 
   it('answers malformed JSON with 400', async () => {
