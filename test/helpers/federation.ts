@@ -321,7 +321,9 @@ export class Federation {
   records(id: string, origin?: string): Array<Record<string, unknown>> {
     return this.read(id, (db) => {
       const rows = db.prepare(`select r.*, s.key as subject_key from records r join subjects s on s.id = r.subject_id ${origin ? 'where r.origin = ?' : ''} order by r.id`).all(...(origin ? [origin] : [])) as Array<Record<string, unknown>>;
-      return rows.map(({ subject_id: _s, ...rest }) => rest);
+      // withdrawn_at is each node's own housekeeping (when its nightly job took the record off public view), not
+      // part of what travels: nodes agree on the window (publish_until), not on when their jobs ran.
+      return rows.map(({ subject_id: _s, withdrawn_at: _w, ...rest }) => rest);
     });
   }
 
