@@ -192,7 +192,7 @@ export function createApp(ctx: NodeContext): Express {
       ['/api/v1/tickets', ticketRoutes({ tickets: ctx.tickets, users: ctx.users, access: ctx.access })],
       ['/api/v1/audit', auditRoutes({ audit: ctx.audit, users: ctx.users, subjectKeyOf: (code) => subjectKeyOf(ctx.vault, code).key })],
       ['/exchange/v1', exchangeRoutes({ db: ctx.store.knex, eventLog: ctx.eventLog, verifier: ctx.nodeTokens, directory: ctx.directory, exchange: ctx.exchange, maxBatchBytes: ctx.config.exchange.maxBatchBytes, clock: ctx.clock })],
-      ['/api/v1/articles', articlesAdminRoutes({ db: ctx.store.knex, clock: ctx.clock, users: ctx.users })],
+      ['/api/v1/articles', articlesAdminRoutes({ db: ctx.store.knex, clock: ctx.clock, users: ctx.users, access: ctx.access })],
       ['/public/v1', publicApiRoutes(portal)],
       // The website: pages, then the credit report and its verification in the site's frame, then the HTML 404.
       ['/', portalRoutes(portal)],

@@ -27,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
     return withNode(String(values.config), async (ctx) => {
       const articles = new ArticleService({ db: ctx.store.knex, clock: ctx.clock });
       const a = await articles.add({ kind: values.kind, title: values.title, body, publishedAt: values['published-at'], region: values.region }, 'cli');
+      await ctx.access({ principal: null, action: 'write', target: `article:${a.id}`, count: 1, detail: { article: a.id, op: 'add', kind: a.kind, via: 'cli' } });
       say(`已发布文章 ${a.id}：${a.title}`);
       printResult(a);
       return 0;
@@ -44,7 +45,9 @@ export async function run(argv: string[]): Promise<number> {
     if (!/^\d{1,9}$/.test(String(values.id))) throw new UsageError('--id 须为文章编号（正整数）');
     return withNode(String(values.config), async (ctx) => {
       const articles = new ArticleService({ db: ctx.store.knex, clock: ctx.clock });
-      printResult(await articles.remove(articleId(values.id)));
+      const removed = await articles.remove(articleId(values.id));
+      await ctx.access({ principal: null, action: 'write', target: `article:${removed.id}`, count: 1, detail: { article: removed.id, op: 'remove', via: 'cli' } });
+      printResult(removed);
       return 0;
     });
   }

@@ -31,7 +31,7 @@ export function portalApp(ctx: NodeContext, opts: PortalAppOptions = {}): Expres
     routers: [
       ['/', portalRoutes(deps)],
       ['/public/v1', publicApiRoutes(deps)],
-      ['/api/v1/articles', articlesAdminRoutes({ db: ctx.store.knex, clock: ctx.clock, users: ctx.users })],
+      ['/api/v1/articles', articlesAdminRoutes({ db: ctx.store.knex, clock: ctx.clock, users: ctx.users, access: ctx.access })],
       ['/', portalFallback(deps)],
     ],
   });

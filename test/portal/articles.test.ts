@@ -52,6 +52,12 @@ for (const backend of backends()) {
     });
     after(async () => { await node.cleanup(); });
 
+    /** The audit entries about one article: action, user, operation. */
+    async function articleAudit(id: number): Promise<Array<[string, string | null, string]>> {
+      const rows = await node.ctx.store.knex('audit_log').where('target', `article:${id}`).orderBy('seq').select('action', 'username', 'detail');
+      return rows.map((r: { action: string; username: string | null; detail: string }) => [r.action, r.username, (JSON.parse(r.detail) as { op: string }).op]);
+    }
+
     it('checks an article before storing it', async () => {
       const articles = new ArticleService({ db: node.ctx.store.knex, clock });
       const err = await articles.add({ kind: 'blog', title: '', body: 'x', publishedAt: '2026-13-01', region: '99' }, 't').catch((e: unknown) => e as { code: string; details: Array<{ path: string }> });
@@ -81,6 +87,8 @@ for (const backend of backends()) {
       await request(app).delete(`/api/v1/articles/${added.body.id}`).set(auth('op1')).expect(404);
       await request(app).get(`/articles/${added.body.id}`).expect(404);
       await request(app).get(`/public/v1/articles/${added.body.id}`).expect(404);
+      // Both changes are in the audit trail, under the operator who made them; the refused ones are not.
+      expect(await articleAudit(added.body.id)).to.deep.equal([['write', 'op1', 'add'], ['write', 'op1', 'remove']]);
     });
 
     it('shows the public only articles already published and meant for this site', async () => {
@@ -121,6 +129,7 @@ for (const backend of backends()) {
       const removed = await articlesCli(['remove', '--config', node.configFile, '--id', String(article.id)]);
       expect(removed.json).to.deep.equal({ id: article.id, removed: true });
       await request(app).get(`/articles/${article.id}`).expect(404);
+      expect(await articleAudit(article.id)).to.deep.equal([['write', null, 'add'], ['write', null, 'remove']]);
       const usage = await articlesCli(['add', '--config', node.configFile, '--kind', 'news', '--title', 'x']);
       expect(usage.status).to.not.equal(0);
       expect(usage.stderr).to.include('--body-file');
