@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import { ConfigInvalid } from '../errors.ts';
 import { projectRoot } from '../paths.ts';
 import cron from 'node-cron';
-import type { Config, ExchangeConfig, InterestRule, NodeRole } from './types.ts';
+import type { Config, DeadlinesConfig, DisputesConfig, ExchangeConfig, InterestRule, NodeRole } from './types.ts';
 import { DEFAULT_PUBLICITY } from '../publicity/rules.ts';
 import { DEFAULT_REPORT_FONT } from '../publicity/report/default-font.ts';
 
@@ -14,7 +14,27 @@ export const DEFAULT_SCHEDULES: Record<string, string> = {
   syncDown: '*/5 * * * *',
   /** Publicity withdrawal (publicity/withdrawal.ts): daily at 00:30:00, just after the day turns. */
   withdraw: '0 30 0 * * *',
+  /** Overdue ticket steps (disputes/escalation.ts): every 10 minutes. */
+  escalate: '0 */10 * * * *',
+  /** Pending notifications (notify/): every 30 seconds, and right after each ticket change. */
+  notify: '*/30 * * * * *',
 };
+
+export const DEFAULT_DEADLINES: DeadlinesConfig = {
+  mark: 1, forward: 2, platformDecide: 5, sourceDecide: 5, withdraw: 3, repairDecide: 5, complaintForward: 2, complaintAnswer: 10,
+};
+
+export const DEFAULT_EVIDENCE: DisputesConfig['evidence'] = { maxFiles: 5, maxFileBytes: 2 * 1024 * 1024, maxTotalBytes: 5 * 1024 * 1024 };
+
+function resolveDisputes(raw: Partial<Omit<DisputesConfig, 'deadlines' | 'evidence'>> & { deadlines?: Partial<DeadlinesConfig>; evidence?: Partial<DisputesConfig['evidence']> } | undefined, abs: (p: string) => string): DisputesConfig {
+  const r = raw ?? {};
+  return {
+    deadlines: { ...DEFAULT_DEADLINES, ...(r.deadlines ?? {}) },
+    calendarDir: r.calendarDir ? abs(r.calendarDir) : path.join(projectRoot(), 'config', 'calendar'),
+    complaintRoutes: r.complaintRoutes ?? [],
+    evidence: { ...DEFAULT_EVIDENCE, ...(r.evidence ?? {}) },
+  };
+}
 
 const LISTS = ['serious_dishonesty_list', 'honor'];
 
@@ -158,6 +178,8 @@ export function resolveConfig(raw: Record<string, unknown>, baseDir: string): Co
     log: { level: r.log?.level ?? 'info' },
     report: resolveReport(r.report, abs),
     publicity: { ...DEFAULT_PUBLICITY, ...(r.publicity ?? {}) },
+    disputes: resolveDisputes(r.disputes, abs),
+    notifications: { sender: r.notifications?.sender ?? 'log', ...(r.notifications?.webhookUrl ? { webhookUrl: r.notifications.webhookUrl } : {}), batchSize: r.notifications?.batchSize ?? 50, maxAttempts: r.notifications?.maxAttempts ?? 10 },
   };
   if (r.sector) cfg.sector = r.sector;
   if (r.unitCode) cfg.unitCode = r.unitCode;

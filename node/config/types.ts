@@ -44,6 +44,10 @@ export interface Config {
   report: ReportConfig;
   /** Which publicity rule set judges records (publicity/rules.ts). */
   publicity: PublicityConfig;
+  /** Objections, complaints and repairs: deadlines, calendar, complaint routing, evidence limits (disputes/). */
+  disputes: DisputesConfig;
+  /** How ticket notifications leave the node (notify/). */
+  notifications: NotificationsConfig;
   /** Where the config was read from (absolute), if from a file. */
   configFile?: string;
 }
@@ -91,4 +95,33 @@ export interface ReportConfig {
   /** The issuing platform printed on reports (default: the site's name). */
   issuer?: string;
   issuesPerMinute: number;
+}
+
+/** Time limits of each ticket step in working days (DOMAIN.md §6). */
+export interface DeadlinesConfig {
+  mark: number;
+  forward: number;
+  platformDecide: number;
+  sourceDecide: number;
+  withdraw: number;
+  repairDecide: number;
+  complaintForward: number;
+  complaintAnswer: number;
+}
+
+export interface ComplaintRoute { sector?: string; region?: string; node: string }
+
+export interface DisputesConfig {
+  deadlines: DeadlinesConfig;
+  /** Absolute folder of the holiday tables (<year>.json). */
+  calendarDir: string;
+  complaintRoutes: ComplaintRoute[];
+  evidence: { maxFiles: number; maxFileBytes: number; maxTotalBytes: number };
+}
+
+export interface NotificationsConfig {
+  sender: 'log' | 'webhook';
+  webhookUrl?: string;
+  batchSize: number;
+  maxAttempts: number;
 }

@@ -12,6 +12,8 @@ import * as m1900 from './202611261900-tickets.ts';
 import * as m1847 from './202611261847-credit-reports.ts';
 import * as m1830 from './202611261830-publicity.ts';
 import * as m1930 from './202611261930-articles.ts';
+import * as m271000 from './202611271000-ticket-steps.ts';
+import * as m271010 from './202611271010-notifications.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -33,4 +35,6 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['202611261847-credit-reports', m1847],
   ['202611261830-publicity', m1830],
   ['202611261930-articles', m1930],
+  ['202611271000-ticket-steps', m271000],
+  ['202611271010-notifications', m271010],
 ];
