@@ -16,6 +16,7 @@ import { SchemaRegistry } from './records/schema-registry.ts';
 import { RecordService } from './records/service.ts';
 import { ScopePolicy } from './access/scope.ts';
 import { TicketService } from './disputes/tickets.ts';
+import { ticketsRepo } from './disputes/tickets-repo.ts';
 import { ticketRoutes } from './disputes/routes.ts';
 import { publicTicketRoutes } from './disputes/public-routes.ts';
 import { CreditReportService } from './publicity/report/report-service.ts';
@@ -46,6 +47,14 @@ import { ExchangeService } from './exchange/service.ts';
 import { SyncClient } from './exchange/sync.ts';
 import { SyncScheduler } from './exchange/scheduler.ts';
 import { startWithdrawalSchedule, type WithdrawalSchedule } from './publicity/withdrawal.ts';
+import { WorkCalendar } from './disputes/calendar.ts';
+import { Deadlines } from './disputes/deadlines.ts';
+import { startEscalationSchedule, ticketStats, type EscalationSchedule } from './disputes/escalation.ts';
+import { Outbox } from './notify/outbox.ts';
+import { NotificationDispatcher } from './notify/dispatcher.ts';
+import { senderFor, type NotificationSender } from './notify/senders.ts';
+import { notificationRoutes } from './notify/routes.ts';
+import { checkEvidence } from './disputes/evidence.ts';
 
 /** Everything a running node (or a CLI command) works with, built once from a validated Config. */
 export interface NodeContext {
@@ -76,6 +85,13 @@ export interface NodeContext {
   tickets: TicketService;
   /** Public credit reports (PDF) and their verification. */
   reports: CreditReportService;
+  /** Working days of the official holiday calendar (config/calendar, disputes.calendarDir). */
+  calendar: WorkCalendar;
+  /** Notifications of ticket changes waiting to be sent, and their sender (notify/). */
+  outbox: Outbox;
+  notifications: NotificationDispatcher;
+  /** Set by startNode: ticket changes kick the dispatcher (a command leaves them to the running node). */
+  sendNotifications: { on: boolean };
   /** The address the public reaches this node at: listen.publicUrl, else where it listens (set by startNode). */
   baseUrl: { current: string };
   close(): Promise<void>;
@@ -86,6 +102,8 @@ export interface OpenOptions {
   log?: Logger;
   /** Sync with the parent on the config's schedules and after local changes (default: when a parent is configured). */
   schedule?: boolean;
+  /** Sends ticket notifications (default: the config's, notifications.sender): an SMS or e-mail gateway plugs in here. */
+  notificationSender?: NotificationSender;
 }
 
 export async function openNode(config: Config, opts: OpenOptions = {}): Promise<NodeContext> {
@@ -127,9 +145,21 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     self: { id: config.id, role: config.role, name: config.name, region: config.region, sector: config.sector ?? null, parent: config.parentId, publicKeyPem: keys.publicKeyPem, privateKey: keys.privateKey },
   });
   const nodeTokens = new NodeTokenVerifier({ selfId: config.id, clock, clockSkewSeconds: config.exchange.clockSkewSeconds, lookup: (id) => directory.lookup(id) });
+  const calendar = WorkCalendar.load(config.disputes.calendarDir);
+  const sending = { on: false };
+  const outbox = new Outbox({ db: store.knex, clock });
+  const notifications = new NotificationDispatcher({
+    outbox, sender: opts.notificationSender ?? senderFor(config.notifications, log), clock, log,
+    batchSize: config.notifications.batchSize, maxAttempts: config.notifications.maxAttempts,
+  });
   const tickets = new TicketService({
-    db: store.knex, clock, nodeId: config.id, eventLog, records, log,
+    db: store.knex, clock, nodeId: config.id, eventLog, records, log, directory, notifier: outbox,
+    deadlines: new Deadlines(calendar, config.disputes.deadlines), disputes: config.disputes,
+    // A running node sends at once (startNode); a command leaves them to the node's next round.
+    onNotified: () => { if (sending.on) notifications.kick(); },
     onRepairApproved: async (trx, recordId, at) => { await changeRecordStatus(trx, { eventLog, nodeId: config.id }, recordId, 'repaired', at); },
+    onRecordRevoked: async (trx, recordId, at) => { await changeRecordStatus(trx, { eventLog, nodeId: config.id }, recordId, 'revoked', at); },
+    onRecordCorrected: (trx, recordId, corrected) => records.correct(trx, recordId, corrected),
   });
   const baseUrl = { current: config.listen.publicUrl ?? `http://${config.listen.host}:${config.listen.port}` };
   const reports = new CreditReportService({
@@ -138,6 +168,7 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     verifyUrl: () => `${baseUrl.current.replace(/\/$/, '')}/verify`,
     font: { path: config.report.font, ...(config.report.fontFamily ? { family: config.report.fontFamily } : {}) },
     legacyCodes: new Set(config.identifiers.legacyCodes),
+    openObjections: (ids) => ticketsRepo.openFor(store.knex, 'objection', ids),
   });
   const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey, audit, tickets });
   const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey, audit });
@@ -145,9 +176,11 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.snapshot()).map((e) => [e.id, e.name] as [string, string])]);
   return {
     config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames, tickets, reports, baseUrl,
+    calendar, outbox, notifications, sendNotifications: sending,
     async close() {
       if (closed) return;
       closed = true;
+      await notifications.stop();
       await audit.close();
       await store.close();
     },
@@ -157,15 +190,18 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
 export function createApp(ctx: NodeContext): Express {
   const portal: PortalDeps = {
     db: ctx.store.knex, clock: ctx.clock, log: ctx.log, registry: ctx.registry, config: ctx.config,
-    // Objections and complaints join when the disputes feature files them; until then their forms answer 503.
-    ticketKinds: ['repair'],
+    ticketKinds: ['repair', 'objection', 'complaint'],
+    evidence: ctx.config.disputes.evidence,
+    openObjections: (ids) => ticketsRepo.openFor(ctx.store.knex, 'objection', ids),
     onTicket: async (s) => {
-      const t = await ctx.tickets.fileRepair({
-        recordId: s.recordId,
-        claimant: { name: s.fields['claimantName'], phone: s.fields['claimantPhone'] },
-        commitment: s.fields['commitment'], evidence: s.fields['evidence'], description: s.fields['description'],
-      });
-      return { ticket: t.ticket, status: t.status };
+      const claimant = { name: s.fields.claimantName, phone: s.fields.claimantPhone };
+      const files = checkEvidence(s.files ?? [], ctx.config.disputes.evidence);
+      const t = s.kind === 'objection'
+        ? await ctx.tickets.fileObjection({ recordId: s.recordId, subjectCode: s.subjectCode, reason: s.fields.reason, description: s.fields.description, claimant }, files)
+        : s.kind === 'complaint'
+          ? await ctx.tickets.fileComplaint({ subjectCode: s.subjectCode, sector: s.fields.sector, description: s.fields.description, claimant }, files)
+          : await ctx.tickets.fileRepair({ recordId: s.recordId, claimant, commitment: s.fields.commitment, evidence: s.fields.evidence, description: s.fields.description });
+      return { ticket: t.ticket, status: t.status, due: t.due };
     },
     lookupTicket: (n) => ctx.tickets.lookup(n),
   };
@@ -188,8 +224,9 @@ export function createApp(ctx: NodeContext): Express {
         onSearch: (principal, i) => ctx.access({ principal, action: 'search', target: i.q, count: i.count, purpose: i.purpose, ip: i.ip, detail: { naturalPersons: i.naturalPersons } }),
       })],
       ['/api/v1/subjects', subjectRoutes({ records: ctx.records, vault: ctx.vault, nodeNames: ctx.nodeNames, users: ctx.users, access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute })],
-      ['/public/v1', publicTicketRoutes({ tickets: ctx.tickets, filesPerMinute: 10 })],
-      ['/api/v1/tickets', ticketRoutes({ tickets: ctx.tickets, users: ctx.users, access: ctx.access })],
+      ['/public/v1', publicTicketRoutes({ tickets: ctx.tickets, filesPerMinute: ctx.config.portal.formRateLimitPerMinute, evidence: ctx.config.disputes.evidence })],
+      ['/api/v1/tickets', ticketRoutes({ tickets: ctx.tickets, users: ctx.users, access: ctx.access, stats: async () => ticketStats(ctx.store.knex, ctx.clock, await ctx.nodeNames()) })],
+      ['/api/v1/notifications', notificationRoutes({ outbox: ctx.outbox, users: ctx.users, access: ctx.access })],
       ['/api/v1/audit', auditRoutes({ audit: ctx.audit, users: ctx.users, subjectKeyOf: (code) => subjectKeyOf(ctx.vault, code).key })],
       ['/exchange/v1', exchangeRoutes({ db: ctx.store.knex, eventLog: ctx.eventLog, verifier: ctx.nodeTokens, directory: ctx.directory, exchange: ctx.exchange, maxBatchBytes: ctx.config.exchange.maxBatchBytes, clock: ctx.clock })],
       ['/api/v1/articles', articlesAdminRoutes({ db: ctx.store.knex, clock: ctx.clock, users: ctx.users, access: ctx.access })],
@@ -238,6 +275,18 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
   if ((opts.schedule ?? true) && config.schedules['withdraw']) {
     withdrawal = startWithdrawalSchedule({ db: ctx.store.knex, clock: ctx.clock, log: ctx.log, registry: ctx.registry, publicity: config.publicity }, config.schedules['withdraw']);
   }
+  // Ticket notifications go out on their schedule and right after each change; late steps are escalated.
+  let escalation: EscalationSchedule | undefined;
+  if (opts.schedule ?? true) {
+    ctx.sendNotifications.on = true;
+    if (config.schedules['notify']) ctx.notifications.start(config.schedules['notify']);
+    if (config.schedules['escalate']) {
+      escalation = startEscalationSchedule({
+        db: ctx.store.knex, clock: ctx.clock, log: ctx.log, nodeId: config.id, isTop: !config.parentId, directory: ctx.directory,
+        notifier: ctx.outbox, onNotified: () => ctx.notifications.kick(),
+      }, config.schedules['escalate']);
+    }
+  }
   let stopped = false;
   return {
     ctx,
@@ -248,6 +297,7 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
       stopped = true;
       await scheduler?.stop();
       await withdrawal?.stop();
+      await escalation?.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await ctx.close();

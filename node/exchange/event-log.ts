@@ -358,8 +358,13 @@ export class EventLog {
       w.whereRaw('1 = 0');
       if (f.directory) w.orWhere('kind', 'directory');
       if (f.ticketTargets.length) w.orWhere((t) => t.where('kind', 'ticket').whereIn('target', f.ticketTargets));
+      // Records, and objections about records (their routing category is the record's: never repair or
+      // complaint), to the children that receive those records.
       w.orWhere((r) => {
-        r.where('kind', 'record').andWhere((m) => {
+        r.where((k) => {
+          k.where('kind', 'record');
+          if (f.ticketTargets.length) k.orWhere((t) => t.where('kind', 'ticket').whereNotIn('category', ['repair', 'complaint', 'objection']));
+        }).andWhere((m) => {
           if (f.allRecords) m.whereRaw('1 = 1');
           else {
             m.whereRaw('1 = 0');

@@ -7,7 +7,8 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 
 
 /**
  * Records route by the region their subject is registered in (from the body, or the USCC's registration
- * authority division) and by category; tickets by the node they are addressed to.
+ * authority division) and by category; tickets by the node they are addressed to, objections also like their
+ * record.
  */
 export function routingOf(kind: EventKind | string, body: unknown): Routing {
   const b = (body ?? {}) as Record<string, unknown>;
@@ -18,7 +19,12 @@ export function routingOf(kind: EventKind | string, body: unknown): Routing {
     if (!region && code && /^[0-9A-Z]{2}\d{6}/.test(code)) region = code.slice(2, 8);
     return { region, category: str(b['category']), target: null };
   }
-  if (kind === 'ticket') return { region: str(b['region']), category: str(b['type']), target: str(b['to']) };
+  // An objection also goes wherever its record goes (by the record's category), so the record's 异议处理中
+  // mark reaches every portal showing it; other tickets only travel towards the node they are addressed to.
+  if (kind === 'ticket') {
+    const type = str(b['type']);
+    return { region: str(b['region']), category: type === 'objection' ? str(b['recordCategory']) ?? type : type, target: str(b['to']) };
+  }
   return { region: null, category: null, target: null };
 }
 

@@ -7,6 +7,7 @@ import { ArticleService } from './articles.ts';
 import { PublicData } from './public-data.ts';
 import { regionPrefix, siteOf, type SiteInfo } from './site.ts';
 import type { LookupTicket, SubmitTicket, TicketKind } from './tickets.ts';
+import type { EvidenceLimits } from '../disputes/evidence.ts';
 
 /** What the portal pages and the public API are built from. */
 export interface PortalDeps {
@@ -21,6 +22,10 @@ export interface PortalDeps {
   ticketKinds?: readonly TicketKind[] | undefined;
   /** A ticket's public status by number; without it the lookup answers 503. */
   lookupTicket?: LookupTicket | undefined;
+  /** Records among these with an objection open (shown 异议处理中); without it only a record's own status counts. */
+  openObjections?: ((recordIds: string[]) => Promise<Set<string>>) | undefined;
+  /** Limits of the evidence files the objection and complaint forms accept (without: no files). */
+  evidence?: EvidenceLimits | undefined;
 }
 
 export interface PortalServices {
@@ -35,7 +40,7 @@ export function portalServices(deps: PortalDeps): PortalServices {
   const site = siteOf(deps.config);
   return {
     site,
-    data: new PublicData({ db: deps.db, clock: deps.clock, registry: deps.registry, site, statisticsCacheSeconds: deps.config.portal.statisticsCacheSeconds }),
+    data: new PublicData({ db: deps.db, clock: deps.clock, registry: deps.registry, site, statisticsCacheSeconds: deps.config.portal.statisticsCacheSeconds, openObjections: deps.openObjections }),
     articles: new ArticleService({ db: deps.db, clock: deps.clock }),
     articleRegion: regionPrefix(deps.config.region),
   };

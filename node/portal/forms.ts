@@ -1,4 +1,4 @@
-import { FORM_LIMITS, OBJECTION_REASONS, REPAIR_COMMITMENT, type TicketFields, type TicketKind } from './tickets.ts';
+import { FORM_LIMITS, OBJECTION_REASONS, REPAIR_COMMITMENT, SECTOR_OPTIONS, type TicketFields, type TicketKind } from './tickets.ts';
 
 /** One input of a ticket form, with the limits the browser and the server both enforce. */
 export interface FieldSpec {
@@ -21,6 +21,7 @@ export const FORM_FIELDS: Readonly<Record<TicketKind, readonly FieldSpec[]>> = {
     NAME, PHONE,
   ],
   complaint: [
+    { name: 'sector', label: '失信行为所属领域', input: 'select', min: 1, max: 20, options: SECTOR_OPTIONS, hint: '决定由哪个主管部门办理' },
     { name: 'description', label: '投诉内容', input: 'textarea', min: FORM_LIMITS.minText, max: FORM_LIMITS.text, hint: `${FORM_LIMITS.minText} 到 ${FORM_LIMITS.text} 个字；请写明失信行为的时间、地点、经过` },
     NAME, PHONE,
   ],
@@ -73,6 +74,7 @@ export function readTicketForm(kind: TicketKind, body: Record<string, unknown>):
     claimantPhone: values['claimantPhone'] ?? '',
     description: values['description'] ?? '',
     ...(kind === 'objection' ? { reason: values['reason'] ?? '' } : {}),
+    ...(kind === 'complaint' ? { sector: values['sector'] ?? '' } : {}),
     ...(kind === 'repair' ? { evidence: values['evidence'] ?? '', commitment: REPAIR_COMMITMENT } : {}),
   };
   return { fields, values, problems };

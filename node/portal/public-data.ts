@@ -73,7 +73,14 @@ export function sectionOf(category: string): string {
 export class PublicData {
   private stats: { day: string; until: number; value: Promise<PortalStatistics> } | undefined;
 
-  constructor(private readonly deps: { db: Knex; clock: Clock; registry: SchemaRegistry; site: SiteInfo; statisticsCacheSeconds: number }) {}
+  constructor(private readonly deps: { db: Knex; clock: Clock; registry: SchemaRegistry; site: SiteInfo; statisticsCacheSeconds: number; openObjections?: ((ids: string[]) => Promise<Set<string>>) | undefined }) {}
+
+  /** Marks the records under objection (an open objection ticket here, or the record's own status) 异议处理中. */
+  private async markDisputed(records: PublicRecord[]): Promise<void> {
+    if (!this.deps.openObjections || records.length === 0) return;
+    const open = await this.deps.openObjections(records.map((r) => r.id));
+    for (const r of records) if (open.has(r.id)) r.disputed = true;
+  }
 
   today(): string {
     return chinaDay(this.deps.clock());
@@ -132,6 +139,7 @@ export class PublicData {
     const sections: PublicSection[] = REPORT_SECTIONS.map((x) => ({ key: x.key, title: x.title, records: [] }));
     const byKey = new Map(sections.map((x) => [x.key, x]));
     for (const r of rows) byKey.get(sectionOf(r.category))?.records.push(this.recordView(r, today));
+    await this.markDisputed(sections.flatMap((x) => x.records));
     return { asOf: today, subject: this.subjectView(s), sections };
   }
 
@@ -141,7 +149,9 @@ export class PublicData {
     const row = /^[0-9A-Za-z-]{1,40}$/.test(id) ? await publicRepo.recordById(this.deps.db, id, today) : undefined;
     const subject = row ? await publicRepo.subjectById(this.deps.db, row.subject_id) : undefined;
     if (!row || !subject) throw new NotFound('未找到该条公示信息（可能已不在公示期内）');
-    return { record: this.recordView(row, today), subject: this.subjectView(subject) };
+    const record = this.recordView(row, today);
+    await this.markDisputed([record]);
+    return { record, subject: this.subjectView(subject) };
   }
 
   /** An organisation by USCC, whether or not anything about it is public (the complaint form). */

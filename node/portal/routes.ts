@@ -1,4 +1,5 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
+import { ticketUpload } from '../disputes/evidence-upload.ts';
 import { asyncHandler } from '../http/async-handler.ts';
 import { BadRequest, NotFound, isCreditNodeError } from '../errors.ts';
 import { checkCode } from '../identity/index.ts';
@@ -9,7 +10,7 @@ import { readTicketForm } from './forms.ts';
 import { scrub } from './public-data.ts';
 import { siteOf } from './site.ts';
 import { noStore, portalErrorHandler, portalLimiter, portalPage, sendPage } from './safety.ts';
-import { KIND_TEXT, TICKET_KINDS, type TicketKind } from './tickets.ts';
+import { FORM_LIMITS, KIND_TEXT, TICKET_KINDS, type TicketKind } from './tickets.ts';
 import { errorPage } from './pages/errors.ts';
 import { homePage } from './pages/home.ts';
 import { searchPage } from './pages/search.ts';
@@ -122,23 +123,30 @@ export function portalRoutes(deps: PortalDeps): Router {
     return data.record(String(source['record'] ?? '').slice(0, 40));
   }
 
+  // Objections and complaints may come as multipart/form-data with evidence files (read within the limits).
+  const withFiles = (kind: TicketKind): RequestHandler => {
+    const upload = deps.evidence && kind !== 'repair' ? ticketUpload(deps.evidence, { maxFieldChars: FORM_LIMITS.text * 2, maxFields: 20 }) : undefined;
+    return (req, res, next) => (upload && req.is('multipart/form-data') ? upload(req, res, next) : next());
+  };
+
   for (const kind of ['objection', 'complaint', 'repair'] as const) {
     const base = { objection: '/objections', complaint: '/complaints', repair: '/repairs' }[kind];
     r.get(`${base}/new`, ...pg, asyncHandler(async (req, res) => {
       if (!accepts(kind)) { unavailable(res, kind); return; }
       const t = await target(kind, { record: param(req, 'record', 40), code: param(req, 'code', 40) });
-      sendPage(res, 200, ticketFormPage(site, { kind, ...t, values: {}, problems: [] }));
+      sendPage(res, 200, ticketFormPage(site, { kind, ...t, values: {}, problems: [], evidence: deps.evidence }));
     }));
-    r.post(base, portalPage, formLimit, forms, asyncHandler(async (req, res) => {
+    r.post(base, portalPage, formLimit, forms, withFiles(kind), asyncHandler(async (req, res) => {
       if (!deps.onTicket || !accepts(kind)) { unavailable(res, kind); return; }
-      const body = (req.body ?? {}) as Record<string, unknown>;
+      const body = (req.ticketUpload?.fields ?? req.body ?? {}) as Record<string, unknown>;
       const t = await target(kind, body);
       const { fields, values, problems } = readTicketForm(kind, body);
-      const again = (status: number, messages: string[]) => sendPage(res, status, ticketFormPage(site, { kind, ...t, values, problems: messages }));
+      const again = (status: number, messages: string[]) => sendPage(res, status, ticketFormPage(site, { kind, ...t, values, problems: messages, evidence: deps.evidence }));
       if (problems.length > 0) { again(400, problems.map((p) => p.message)); return; }
       try {
         const receipt = await deps.onTicket({
           kind, recordId: 'record' in t ? t.record.id : null, subjectCode: t.subject.code, fields, ip: req.ip ?? null,
+          ...(req.ticketUpload ? { files: req.ticketUpload.files } : {}),
         });
         sendPage(res, 201, ticketDonePage(site, kind, receipt));
       } catch (err) {

@@ -3,6 +3,9 @@
  * ticket's status is looked up. The node wires both to the disputes feature's tickets; without them the forms
  * answer 503 with a clear Chinese page instead of pretending to accept anything.
  */
+import type { EvidenceFileInput } from '../disputes/evidence.ts';
+import { COMPLAINT_SECTORS, OBJECTION_REASONS as REASONS, OUTCOME_LABELS, STATUS_LABELS } from '../disputes/ticket-types.ts';
+
 export type TicketKind = 'objection' | 'complaint' | 'repair';
 export const TICKET_KINDS: readonly TicketKind[] = ['objection', 'complaint', 'repair'];
 
@@ -17,6 +20,8 @@ export interface TicketFields {
   commitment?: string;
   /** Repairs: how the penalty was fulfilled (已履行处罚义务的说明). */
   evidence?: string;
+  /** Complaints: the sector of the behaviour (COMPLAINT_SECTORS), which decides the competent authority. */
+  sector?: string;
 }
 
 export interface TicketSubmission {
@@ -26,6 +31,8 @@ export interface TicketSubmission {
   /** The organisation's USCC (complaint; for the others the record's subject). */
   subjectCode: string | null;
   fields: TicketFields;
+  /** Evidence files of an objection or complaint, as uploaded (checked by the ticket service). */
+  files?: EvidenceFileInput[];
   ip: string | null;
 }
 
@@ -55,20 +62,14 @@ export interface TicketStatusView {
 export type LookupTicket = (number: string) => Promise<TicketStatusView | undefined>;
 
 export const KIND_TEXT: Readonly<Record<TicketKind, string>> = { objection: '异议申请', complaint: '投诉', repair: '信用修复申请' };
-export const TICKET_STATUS_TEXT: Readonly<Record<string, string>> = { received: '已受理', forwarded: '已转交办理单位', in_review: '办理中', resolved: '已办结' };
-export const OUTCOME_TEXT: Readonly<Record<string, string>> = { approved: '准予修复', refused: '不予修复', upheld: '维持原信息', corrected: '已更正', revoked: '已撤销', rejected: '不予受理' };
+export const TICKET_STATUS_TEXT: Readonly<Record<string, string>> = STATUS_LABELS;
+export const OUTCOME_TEXT: Readonly<Record<string, string>> = OUTCOME_LABELS;
 
-export const OBJECTION_REASONS: ReadonlyArray<[string, string]> = [
-  ['wrong', '信息内容有误'],
-  ['missing', '信息有遗漏'],
-  ['duplicated', '信息重复'],
-  ['not_public', '不应当社会公开'],
-  ['overdue', '超过公示期限仍在公示'],
-  ['inconsistent', '与原始决定文书不一致'],
-];
+export const OBJECTION_REASONS: ReadonlyArray<[string, string]> = Object.entries(REASONS);
+export const SECTOR_OPTIONS: ReadonlyArray<[string, string]> = Object.entries(COMPLAINT_SECTORS);
 
 /** 失信信息 a subject may apply to repair (licences, honours and registrations are not). */
-export const REPAIRABLE_CATEGORIES: ReadonlySet<string> = new Set(['administrative_penalty', 'serious_dishonesty_list', 'abnormal_operation_list', 'bidding', 'construction']);
+export { REPAIRABLE_CATEGORIES } from '../disputes/ticket-types.ts';
 
 /** The credit commitment (信用承诺) a repair applicant agrees to on the form. */
 export const REPAIR_COMMITMENT = '本单位承诺：已按要求履行行政处罚决定或相关义务，所提交的材料真实、准确、完整；如有虚假，愿意承担相应法律责任，并接受将虚假承诺记入信用记录。';

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { canonicalizeWith } from '../exchange/canonical-json.ts';
 import type { EventInput, EventLog, NodeEvent } from '../exchange/event-log.ts';
-import { Forbidden, NotFound } from '../errors.ts';
+import { BadRequest, Forbidden, NotFound, RecordInvalid } from '../errors.ts';
 import type { Principal } from '../access/roles.ts';
 import { ScopePolicy, type ScopedRecord } from '../access/scope.ts';
 import type { Store } from '../store/connection.ts';
@@ -109,7 +109,8 @@ export class RecordService {
    * Stores prepared records in the caller's transaction with as few statements as possible, and appends one
    * event per change to the event log in the same transaction.
    */
-  async write(trx: Knex.Transaction, prepared: PreparedRecord[]): Promise<IngestResult[]> {
+  async write(trx: Knex.Transaction, prepared: PreparedRecord[], opts: { status?: RecordStatus } = {}): Promise<IngestResult[]> {
+    const status: RecordStatus = opts.status ?? 'active';
     const at = this.deps.clock().toISOString();
     const writtenOn = chinaDay(new Date(at));
     const origin = this.deps.nodeId;
@@ -162,7 +163,7 @@ export class RecordService {
         category: p.input.category, subjectType: p.subject.type, severity: p.input.severity ?? null, decisionDate: p.input.decisionDate,
         data: p.input.data, sourceUnit: p.input.sourceUnit, writtenOn,
       }, this.deps.publicity);
-      const body = storedBody(p, id, version, 'active', origin, decision);
+      const body = storedBody(p, id, version, status, origin, decision);
       const subjectId = subjectIds.get(p.subject.key);
       if (subjectId === undefined) throw new Error('subject id missing after insert');
       const row: RecordRow = {
@@ -176,7 +177,7 @@ export class RecordService {
         severity: p.input.severity ?? null,
         decision_date: p.input.decisionDate,
         version,
-        status: 'active',
+        status,
         publicity: decision.level,
         publish_from: decision.publishFrom,
         publish_until: decision.publishUntil,
@@ -197,7 +198,7 @@ export class RecordService {
         const old: VersionRow = { record_id: id, version: prior.version, op: prior.version === 1 ? 'create' : 'update', status: prior.status, body_hash: prior.hash, origin: prior.origin, seq: prior.seq, at: prior.updatedAt };
         superseded.push(prior.eventIndex === undefined ? { row: old } : { row: old, fromEvent: prior.eventIndex });
       }
-      seen.set(k, { id, version, hash: p.contentHash, createdAt: row.created_at, status: 'active', origin, seq: 0, updatedAt: at, row: target, eventIndex: events.length });
+      seen.set(k, { id, version, hash: p.contentHash, createdAt: row.created_at, status, origin, seq: 0, updatedAt: at, row: target, eventIndex: events.length });
       eventRows.push(target);
       events.push({ kind: 'record', entityId: id, op, body, bodyCanonical: canonicalizeWith(body, { data: p.storedDataCanonical }) });
       results.push({ index: p.index, status: op === 'create' ? 'created' : 'updated', id, version });
@@ -252,6 +253,24 @@ export class RecordService {
   }
 
   /** One record with its version history, if the principal may read it (FORBIDDEN otherwise). */
+  /**
+   * An objection decided as corrected (异议更正): the corrected record, sent by the unit that decided it, becomes
+   * the record's next version with status corrected, at its origin, in the caller's transaction. It must be the
+   * same record (source unit, category and external id) and must change something.
+   */
+  async correct(trx: Knex.Transaction, id: string, raw: unknown): Promise<number> {
+    const row = await recordsRepo.byId(trx as unknown as Knex, id);
+    if (!row) throw new NotFound(`未找到信用记录：${id}`);
+    const { record, errors } = this.prepare(raw, 0);
+    if (!record) throw new RecordInvalid('更正后的信用记录校验未通过', errors.map((e) => ({ path: `record.${e.path}`, message: e.message })));
+    const same = record.input.category === row.category && record.input.sourceUnit.code === row.source_unit_code && record.input.externalId === row.external_id;
+    if (!same) throw new BadRequest('更正后的记录须与原记录的类别、信息来源单位和编号一致', [{ path: 'record.externalId', message: `应为 ${row.category} / ${row.source_unit_code} / ${row.external_id}` }]);
+    const [result] = await this.write(trx, [record], { status: 'corrected' });
+    if (result?.status === 'unchanged') throw new BadRequest('更正后的记录与原记录相同，请修改有误的内容，或以“维持”办结', [{ path: 'record', message: '内容未变' }]);
+    if (result?.status !== 'updated' || result.version === undefined) throw new BadRequest(`更正未能写入：${result?.errors?.map((e) => e.message).join('；') ?? '未知原因'}`, (result?.errors ?? []).map((e) => ({ path: `record.${e.path}`, message: e.message })));
+    return result.version;
+  }
+
   async get(id: string, principal: Principal): Promise<RecordWithHistory & { subjectRegion: string | null }> {
     const db = this.deps.store.knex;
     const row = await recordsRepo.byId(db, id);

@@ -64,8 +64,11 @@ describe('credit repair (信用修复) across the federation', function () {
     expect(JSON.stringify(filed)).to.not.contain('0531-88886666');
 
     await syncAll();
-    const [mine] = await market().ctx.tickets.list(SYSTEM_PRINCIPAL, { status: ['forwarded', 'received'] });
+    // Received by the deciding unit: in review at once, with the decision's last day.
+    const [mine] = await market().ctx.tickets.list(SYSTEM_PRINCIPAL, { status: ['in_review'] });
     expect(mine?.number).to.equal(filed.ticket);
+    expect(mine?.step).to.equal('decide');
+    expect(mine?.dueOn).to.match(/^2026-07-\d\d$/);
     expect(mine?.claimant.phone).to.equal('0531-88886666');
     // Only the deciding node decides.
     try {

@@ -214,7 +214,7 @@ for (const backend of backends()) {
         .send({ record: seed.visible.penalty, evidence: '罚款已于2026年4月缴纳，缴款书编号123', claimantName: '张三', claimantPhone: '0531-88886666', agree: 'yes' }).expect(400);
       expect(refused.text).to.include('最短公示期未满');
       const complaint = await request(app).post('/complaints').type('form')
-        .send({ code: seed.qingdao.code, description: '该企业长期拖欠货款且拒不履行合同', claimantName: '李四', claimantPhone: '13800001111' }).expect(201);
+        .send({ code: seed.qingdao.code, sector: 'market', description: '该企业长期拖欠货款且拒不履行合同', claimantName: '李四', claimantPhone: '13800001111' }).expect(201);
       expect(complaint.text).to.include('投诉已提交');
       expect(filed[filed.length - 1]).to.deep.include({ kind: 'complaint', recordId: null, subjectCode: seed.qingdao.code });
       await request(app).get('/complaints/new').query({ code: seed.persons[0]?.idNumber }).expect(404);

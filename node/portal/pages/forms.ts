@@ -5,6 +5,7 @@ import { FORM_FIELDS, type FieldSpec } from '../forms.ts';
 import { KIND_TEXT, TICKET_STATUS_TEXT, type TicketKind, type TicketReceipt } from '../tickets.ts';
 import { problemsBox } from './common.ts';
 import { recordCard } from './subject.ts';
+import { megabytes, type EvidenceLimits } from '../../disputes/evidence.ts';
 
 export const FORM_PATHS: Readonly<Record<TicketKind, string>> = { objection: '/objections', complaint: '/complaints', repair: '/repairs' };
 
@@ -20,6 +21,13 @@ export interface FormView {
   subject: PublicSubject;
   values: Record<string, string>;
   problems: readonly string[];
+  /** Objections and complaints take evidence files within these limits (none without). */
+  evidence?: EvidenceLimits | undefined;
+}
+
+/** The evidence files input (objections and complaints); the server checks the same limits and the content type. */
+function evidenceInput(limits: EvidenceLimits): SafeHtml {
+  return html`<label for="f-evidenceFiles">证明材料（可不提交）</label><span class="muted">PDF、JPG 或 PNG，最多 ${String(limits.maxFiles)} 个文件，每个不超过 ${megabytes(limits.maxFileBytes)}，合计不超过 ${megabytes(limits.maxTotalBytes)}</span><input id="f-evidenceFiles" type="file" name="evidenceFiles" multiple accept="application/pdf,image/jpeg,image/png">`;
 }
 
 function input(spec: FieldSpec, value: string, problems: readonly string[]): SafeHtml {
@@ -41,6 +49,7 @@ function input(spec: FieldSpec, value: string, problems: readonly string[]): Saf
 
 export function ticketFormPage(site: SiteInfo, v: FormView): string {
   const title = KIND_TEXT[v.kind];
+  const files = v.kind !== 'repair' && v.evidence && v.evidence.maxFiles > 0 ? v.evidence : undefined;
   const hidden = v.record
     ? html`<input type="hidden" name="record" value="${v.record.id}">`
     : html`<input type="hidden" name="code" value="${v.subject.code}">`;
@@ -49,9 +58,10 @@ export function ticketFormPage(site: SiteInfo, v: FormView): string {
 <div class="card"><strong>${v.subject.name}</strong><br><span class="muted">统一社会信用代码：${v.subject.code}</span></div>
 ${v.record ? recordCard(v.record, false) : ''}
 ${problemsBox(v.problems)}
-<form method="post" action="${FORM_PATHS[v.kind]}" class="card">
+<form method="post" action="${FORM_PATHS[v.kind]}" class="card"${files ? new SafeHtml(' enctype="multipart/form-data"') : ''}>
 ${hidden}
 ${FORM_FIELDS[v.kind].map((spec) => input(spec, v.values[spec.name] ?? '', v.problems))}
+${files ? evidenceInput(files) : ''}
 <p><button type="submit">提交${title}</button></p>
 </form>`;
   return page({ site, title, body });

@@ -31,6 +31,8 @@ export interface CreditReportServiceDeps {
   font?: { path?: string; family?: string };
   /** USCCs with a wrong check character that are nevertheless registered (config identifiers.legacyCodes). */
   legacyCodes?: ReadonlySet<string>;
+  /** Records among these with an objection open: printed （异议处理中） like a record whose status says so. */
+  openObjections?: (recordIds: string[]) => Promise<Set<string>>;
 }
 
 export interface IssuedReport {
@@ -110,7 +112,10 @@ export class CreditReportService {
     if (!found) throw new NotFound(`未找到该主体：${key}`, [{ path: 'code', message: '本平台没有该统一社会信用代码的主体' }]);
     if (found.subject.type === 'natural_person') throw new Forbidden('自然人的公共信用信息报告不在网上出具，请本人持有效身份证件到信用服务窗口申请');
     const today = chinaDay(this.deps.clock());
-    const model = buildReportModel({ name: found.subject.name, code: found.subject.code, type: found.subject.type }, found.records, today, registryLabels(this.deps.registry));
+    const open = this.deps.openObjections ? await this.deps.openObjections(found.records.map((r) => r.id)) : new Set<string>();
+    // An open objection reads as the standing status disputed: still shown, with its mark.
+    const records = found.records.map((r) => (open.has(r.id) && r.status === 'active' ? { ...r, status: 'disputed' as const } : r));
+    const model = buildReportModel({ name: found.subject.name, code: found.subject.code, type: found.subject.type }, records, today, registryLabels(this.deps.registry));
     return { model, subject: { key, name: found.subject.name, code: found.subject.code } };
   }
 

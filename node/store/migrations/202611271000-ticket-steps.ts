@@ -9,6 +9,9 @@ export async function up(knex: Knex): Promise<void> {
     t.string('step', 20);
     t.string('due_on', 10);
     t.string('record_category', 40);
+    /** The ticket's first event (it alone carries the evidence files), found by the events' (origin, seq) key. */
+    t.string('first_origin', 64);
+    t.bigInteger('first_seq');
     t.index(['status', 'due_on']);
   });
   await knex.schema.createTable('ticket_escalations', (t) => {
@@ -29,5 +32,7 @@ export async function down(knex: Knex): Promise<void> {
     t.dropColumn('step');
     t.dropColumn('due_on');
     t.dropColumn('record_category');
+    t.dropColumn('first_origin');
+    t.dropColumn('first_seq');
   });
 }
