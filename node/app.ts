@@ -236,7 +236,8 @@ export function createApp(ctx: NodeContext): Express {
       ['/', reportPages],
       ['/', portalFallback(portal)],
     ],
-    ownBodies: ['/exchange/'],
+    // The exchange reads its own bodies; ticket filings carry evidence files up to their own limit.
+    ownBodies: ['/exchange/', '/public/v1/objections', '/public/v1/complaints'],
   });
 }
 

@@ -40,6 +40,12 @@ export function megabytes(bytes: number): string {
   return mb === 0 && bytes > 0 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${mb} MB`;
 }
 
+/** The size of something over `limit`, precise enough to differ from it ("2.5 MB", or "2097153 字节"). */
+function overSize(bytes: number, limit: number): string {
+  const mb = megabytes(bytes);
+  return mb === megabytes(limit) ? `${bytes} 字节` : mb;
+}
+
 /** The base name only (any path stripped, both / and \), no control or format characters, at most 100 characters. */
 export function cleanEvidenceName(name: string, index: number, type: EvidenceType | undefined): string {
   // Format characters too: U+202E (right-to-left override) makes "gpj.exe" read as "exe.jpg".
@@ -70,7 +76,7 @@ function describeOne(input: EvidenceFileInput, index: number, limits: EvidenceLi
   const name = cleanEvidenceName(typeof input.name === 'string' ? input.name : '', index, type);
   const before = problems.length;
   if (data.length === 0) problems.push({ path, message: `「${name}」是空文件` });
-  else if (data.length > limits.maxFileBytes) problems.push({ path, message: `「${name}」超过单个文件 ${megabytes(limits.maxFileBytes)} 的上限（${megabytes(data.length)}）` });
+  else if (data.length > limits.maxFileBytes) problems.push({ path, message: `「${name}」超过单个文件 ${megabytes(limits.maxFileBytes)} 的上限（${overSize(data.length, limits.maxFileBytes)}）` });
   if (data.length > 0 && type === undefined) {
     problems.push({ path, message: `「${name}」的文件类型不允许：只接受 ${ALLOWED_LABELS}（按文件内容判断，不看文件名）` });
   } else if (type !== undefined) {
@@ -87,7 +93,7 @@ function refuse(problems: ErrorDetail[]): never {
 }
 
 const tooMany = (n: number, limits: EvidenceLimits): ErrorDetail => ({ path: PATH, message: `证明材料最多 ${limits.maxFiles} 个文件（收到 ${n} 个）` });
-const totalOver = (bytes: number, limits: EvidenceLimits): ErrorDetail => ({ path: PATH, message: `证明材料合计不能超过 ${megabytes(limits.maxTotalBytes)}（收到 ${megabytes(bytes)}）` });
+const totalOver = (bytes: number, limits: EvidenceLimits): ErrorDetail => ({ path: PATH, message: `证明材料合计不能超过 ${megabytes(limits.maxTotalBytes)}（收到 ${overSize(bytes, limits.maxTotalBytes)}）` });
 
 /** Checks and describes the files; a BadRequest lists every problem (path `evidenceFiles[i]` or `evidenceFiles`). */
 export function checkEvidence(files: EvidenceFileInput[], limits: EvidenceLimits): EvidenceFile[] {
@@ -138,7 +144,7 @@ export function evidenceFromJson(value: unknown, limits: EvidenceLimits): Eviden
     const text = content.replace(/\s+/g, '');
     const size = base64Size(text);
     if (size === undefined) problems.push({ path, message: '文件内容（content）不是合法的 base64' });
-    else if (size > limits.maxFileBytes) problems.push({ path, message: `文件超过单个文件 ${megabytes(limits.maxFileBytes)} 的上限（${megabytes(size)}）` });
+    else if (size > limits.maxFileBytes) problems.push({ path, message: `${typeof name === 'string' ? `「${cleanEvidenceName(name, i, undefined)}」` : '文件'}超过单个文件 ${megabytes(limits.maxFileBytes)} 的上限（${overSize(size, limits.maxFileBytes)}）` });
     if (problems.length > before || size === undefined) return undefined;
     return { name: name as string, ...(typeof type === 'string' ? { type } : {}), content: text, size };
   });
