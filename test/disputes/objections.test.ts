@@ -214,6 +214,34 @@ describe('objections and complaints on working-day deadlines', function () {
     // The stored ticket keeps the description only; the file stays in the ticket's first event.
     expect(JSON.stringify(await ticketsRepo.get(market().ctx.store.knex, filed.body.ticket))).to.not.contain('content');
   });
+
+  it('the site’s objection form takes evidence files and hands over to the tickets; the mark shows on the subject page', async () => {
+    const [rec] = await market().ctx.records.ingest([penalty(607)]);
+    await syncAll();
+    const code = (penalty(607)['subject'] as { code: string }).code;
+    const app = createApp(city().ctx);
+    const form = await request(app).get('/objections/new').query({ record: rec?.id }).expect(200);
+    expect(form.text).to.contain('enctype="multipart/form-data"').and.contain('type="file" name="evidenceFiles"');
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
+    const done = await request(app).post('/objections')
+      .field('record', rec?.id as string).field('reason', 'duplicated').field('description', '同一违法行为被重复公示了两次，请核实。')
+      .field('claimantName', claimant.name).field('claimantPhone', claimant.phone)
+      .attach('evidenceFiles', png, { filename: 'C:\\扫描件\\说明.png', contentType: 'image/png' }).expect(201);
+    const number = /YY\d{16}/.exec(done.text)?.[0] as string;
+    expect(number).to.match(/^YY20260930/);
+    expect((await request(app).get(`/subjects/${code}`).expect(200)).text).to.contain('异议处理中');
+    const t = await city().ctx.tickets.show(SYSTEM_PRINCIPAL, number);
+    expect(t.evidenceFiles?.map((f) => [f.name, f.type, f.size])).to.deep.equal([['说明.png', 'image/png', png.length]]);
+    // A file that is not what it says is refused on the form, naming the file; nothing is filed.
+    const before = (await city().ctx.tickets.list(SYSTEM_PRINCIPAL, {}, 500)).length;
+    const refused = await request(app).post('/objections')
+      .field('record', rec?.id as string).field('reason', 'wrong').field('description', '公示金额有误，附缴款凭证。')
+      .field('claimantName', claimant.name).field('claimantPhone', claimant.phone)
+      .attach('evidenceFiles', Buffer.from('MZ not a picture'), { filename: 'x.png', contentType: 'image/png' });
+    expect(refused.status).to.equal(400);
+    expect(refused.text).to.contain('x.png');
+    expect((await city().ctx.tickets.list(SYSTEM_PRINCIPAL, {}, 500)).length).to.equal(before);
+  });
 });
 
 async function expectCode(p: Promise<unknown>, code: string): Promise<void> {
