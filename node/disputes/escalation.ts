@@ -1,7 +1,7 @@
-import cron, { type ScheduledTask } from 'node-cron';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
+import { scheduleJob, type ScheduledJob } from '../schedule.ts';
 import type { DirectoryEntry } from '../exchange/directory.ts';
 import { chinaDay } from '../publicity/visibility.ts';
 import { escalationMessage } from './messages.ts';
@@ -78,37 +78,9 @@ export async function ticketStats(db: Knex, clock: Clock, nodeNames: Map<string,
   };
 }
 
-export interface EscalationSchedule {
-  /** Runs the job now (one run at a time; a call during a run waits for it). */
-  run(): Promise<{ escalated: number } | undefined>;
-  stop(): Promise<void>;
-}
+export type EscalationSchedule = ScheduledJob<{ escalated: number }>;
 
 /** The escalation job on its cron (config schedules.escalate, China time) and once shortly after start. */
 export function startEscalationSchedule(deps: EscalationDeps, expression: string, opts: { startDelayMs?: number } = {}): EscalationSchedule {
-  let running: Promise<{ escalated: number } | undefined> | undefined;
-  let stopped = false;
-  const run = (): Promise<{ escalated: number } | undefined> => {
-    if (stopped) return Promise.resolve(undefined);
-    running ??= escalateOverdue(deps)
-      .catch((err: unknown) => {
-        deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'ticket escalation failed, will retry at the next run');
-        return undefined;
-      })
-      .finally(() => { running = undefined; });
-    return running;
-  };
-  const task: ScheduledTask = cron.schedule(expression, () => run(), { timezone: 'Asia/Shanghai', noOverlap: true, name: 'ticket-escalation' });
-  const first = setTimeout(() => void run(), opts.startDelayMs ?? 1500);
-  first.unref();
-  return {
-    run,
-    async stop() {
-      stopped = true;
-      clearTimeout(first);
-      await task.stop();
-      await task.destroy();
-      await running;
-    },
-  };
+  return scheduleJob('ticket-escalation', expression, () => escalateOverdue(deps), { log: deps.log, failure: 'ticket escalation failed, will retry at the next run', startDelayMs: opts.startDelayMs ?? 1500 });
 }

@@ -1,18 +1,8 @@
+import type { NotificationInput } from '../notify/outbox.ts';
 import { OUTCOME_LABELS, STATUS_LABELS, TYPE_LABELS, type Ticket } from './ticket-types.ts';
 
-/** One notification of a ticket change (the outbox's input, notify/). */
-export interface TicketNotice {
-  ticket: string;
-  version: number;
-  audience: 'claimant' | 'handler' | 'escalation';
-  /** A node id (the handling unit's or the escalating platform's), or 'claimant'. */
-  recipient: string;
-  unit?: string | null;
-  contact?: { name: string; phone: string } | null;
-  event: string;
-  title: string;
-  message: string;
-}
+/** One notification of a ticket change (the outbox's input). */
+export type TicketNotice = NotificationInput;
 
 const about = (t: Ticket) => `${t.subject?.name ?? ''}${t.recordCategory ? '的信用记录' : ''}`;
 

@@ -1,7 +1,7 @@
-import cron, { type ScheduledTask } from 'node-cron';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
+import { scheduleJob, type ScheduledJob } from '../schedule.ts';
 import type { SchemaRegistry } from '../records/schema-registry.ts';
 import { judgeUnjudged } from './backfill.ts';
 import type { PublicityConfig } from './rules.ts';
@@ -58,11 +58,7 @@ export async function withdrawExpired(deps: WithdrawalDeps, opts: WithdrawalOpti
   return result;
 }
 
-export interface WithdrawalSchedule {
-  /** Runs the job now (one run at a time; a call during a run waits for it). */
-  run(): Promise<WithdrawalResult | undefined>;
-  stop(): Promise<void>;
-}
+export type WithdrawalSchedule = ScheduledJob<WithdrawalResult>;
 
 /** With `registry`, the first run first judges records stored before publicity rules were applied (backfill.ts). */
 export interface ScheduleDeps extends WithdrawalDeps { registry?: SchemaRegistry; publicity?: PublicityConfig }
@@ -73,8 +69,6 @@ export interface ScheduleDeps extends WithdrawalDeps { registry?: SchemaRegistry
  * next run tries again.
  */
 export function startWithdrawalSchedule(deps: ScheduleDeps, schedule: string, opts: WithdrawalOptions & { startDelayMs?: number } = {}): WithdrawalSchedule {
-  let running: Promise<WithdrawalResult | undefined> | undefined;
-  let stopped = false;
   let judged = !deps.registry;
   const once = async (): Promise<WithdrawalResult> => {
     if (!judged && deps.registry) {
@@ -83,27 +77,5 @@ export function startWithdrawalSchedule(deps: ScheduleDeps, schedule: string, op
     }
     return withdrawExpired(deps, opts);
   };
-  const run = (): Promise<WithdrawalResult | undefined> => {
-    if (stopped) return Promise.resolve(undefined);
-    running ??= once()
-      .catch((err: unknown) => {
-        deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'publicity withdrawal failed, will retry at the next run');
-        return undefined;
-      })
-      .finally(() => { running = undefined; });
-    return running;
-  };
-  const task: ScheduledTask = cron.schedule(schedule, () => run(), { timezone: 'Asia/Shanghai', noOverlap: true, name: 'publicity-withdrawal' });
-  const first = setTimeout(() => void run(), opts.startDelayMs ?? 1000);
-  first.unref();
-  return {
-    run,
-    async stop() {
-      stopped = true;
-      clearTimeout(first);
-      await task.stop();
-      await task.destroy();
-      await running;
-    },
-  };
+  return scheduleJob('publicity-withdrawal', schedule, once, { log: deps.log, failure: 'publicity withdrawal failed, will retry at the next run', ...(opts.startDelayMs !== undefined ? { startDelayMs: opts.startDelayMs } : {}) });
 }

@@ -1,16 +1,11 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { pino } from 'pino';
 import request from 'supertest';
-import { demoFederation, freePorts, initFederation } from '../../node/cli/federation.ts';
-import { loadConfig } from '../../node/config/load.ts';
-import { createApp, startNode, type RunningNode } from '../../node/app.ts';
+import { createApp, type RunningNode } from '../../node/app.ts';
 import { SYSTEM_PRINCIPAL } from '../../node/access/roles.ts';
 import { escalateOverdue, ticketStats } from '../../node/disputes/escalation.ts';
 import { ticketsRepo } from '../../node/disputes/tickets-repo.ts';
 import { fixedClock } from '../helpers/node.ts';
+import { inProcessFederation, type InProcessFederation } from '../helpers/in-process.ts';
 import { penalty } from '../helpers/records.ts';
 
 const claimant = { name: '王经理', phone: '0531-88886666' };
@@ -21,36 +16,22 @@ describe('objections and complaints on working-day deadlines', function () {
   this.timeout(120_000);
   // Wednesday before the National Day holiday (2026-10-01 … 10-07, make-up working Saturday 10-10).
   const clock = fixedClock('2026-09-30T02:00:00Z');
-  let dir: string;
-  const nodes: Record<string, RunningNode> = {};
+  let fed: InProcessFederation;
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'credit-node-objection-'));
-    const specs = demoFederation(0).slice(0, 3);
-    const ports = await freePorts(specs.length);
-    const made = await initFederation(dir, specs.map((s, i) => ({ ...s, port: ports[i] as number })), (cfg, spec) => {
-      cfg['log'] = { level: 'silent' };
+    fed = await inProcessFederation(clock, 'credit-node-objection-', (cfg, spec) => {
       // Complaints about Jinan's market behaviour go to Jinan market regulation; others to the region's platform.
       if (spec.id === 'sd-hub') cfg['disputes'] = { complaintRoutes: [{ sector: 'market', region: '3701', node: 'jinan-market' }] };
     });
-    for (const n of made) nodes[n.spec.id] = await startNode(loadConfig(n.configFile, {}), { log: pino({ level: 'silent' }), schedule: false, clock });
   });
-  after(async () => {
-    for (const n of Object.values(nodes)) await n.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
+  after(async () => { await fed.stop(); });
   beforeEach(() => { clock.set('2026-09-30T02:00:00Z'); });
 
-  const hub = () => nodes['sd-hub'] as RunningNode;
-  const city = () => nodes['city-jinan'] as RunningNode;
-  const market = () => nodes['jinan-market'] as RunningNode;
-  const syncAll = async () => {
-    await market().ctx.sync.round();
-    await city().ctx.sync.round();
-    await city().ctx.sync.round();
-    await market().ctx.sync.round();
-  };
+  const hub = () => fed.hub();
+  const city = () => fed.city();
+  const market = () => fed.market();
+  const syncAll = () => fed.syncAll();
+
   const publicRecord = async (n: RunningNode, code: string, id: string) => {
     const res = await request(createApp(n.ctx)).get(`/public/v1/subjects/${code}`);
     if (res.status !== 200) return undefined;

@@ -1,16 +1,11 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { pino } from 'pino';
 import request from 'supertest';
-import { demoFederation, freePorts, initFederation } from '../../node/cli/federation.ts';
-import { loadConfig } from '../../node/config/load.ts';
-import { createApp, startNode, type RunningNode } from '../../node/app.ts';
+import { createApp, type RunningNode } from '../../node/app.ts';
 import { SYSTEM_PRINCIPAL } from '../../node/access/roles.ts';
 import { isPubliclyVisible, chinaDay } from '../../node/publicity/visibility.ts';
 import { repairOpensOn } from '../../node/publicity/repair.ts';
 import { fixedClock } from '../helpers/node.ts';
+import { inProcessFederation, type InProcessFederation } from '../helpers/in-process.ts';
 import { penalty } from '../helpers/records.ts';
 
 const application = (recordId: string) => ({
@@ -23,30 +18,15 @@ const application = (recordId: string) => ({
 describe('credit repair (信用修复) across the federation', function () {
   this.timeout(120_000);
   const clock = fixedClock('2026-07-01T02:00:00Z');
-  let dir: string;
-  const nodes: Record<string, RunningNode> = {};
+  let fed: InProcessFederation;
 
-  before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'credit-node-repair-'));
-    const specs = demoFederation(0).slice(0, 3);
-    const ports = await freePorts(specs.length);
-    const made = await initFederation(dir, specs.map((s, i) => ({ ...s, port: ports[i] as number })), (cfg) => { cfg['log'] = { level: 'silent' }; });
-    for (const n of made) nodes[n.spec.id] = await startNode(loadConfig(n.configFile, {}), { log: pino({ level: 'silent' }), schedule: false, clock });
-  });
-  after(async () => {
-    for (const n of Object.values(nodes)) await n.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  before(async () => { fed = await inProcessFederation(clock, 'credit-node-repair-'); });
+  after(async () => { await fed.stop(); });
 
-  const hub = () => nodes['sd-hub'] as RunningNode;
-  const city = () => nodes['city-jinan'] as RunningNode;
-  const market = () => nodes['jinan-market'] as RunningNode;
-  const syncAll = async () => {
-    await market().ctx.sync.round();
-    await city().ctx.sync.round();
-    await city().ctx.sync.round();
-    await market().ctx.sync.round();
-  };
+  const hub = () => fed.hub();
+  const market = () => fed.market();
+  const syncAll = () => fed.syncAll();
+
   const visibleAt = async (n: RunningNode, id: string) => {
     const r = await n.ctx.records.get(id, SYSTEM_PRINCIPAL);
     return isPubliclyVisible({ publicity: r.publicity, status: r.status, publish_from: r.publishFrom, publish_until: r.publishUntil }, chinaDay(clock()));
