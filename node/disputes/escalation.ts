@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import { scheduleJob, type ScheduledJob } from '../schedule.ts';
+import { scheduleJob, type ScheduledJob } from '../jobs/schedule.ts';
 import type { DirectoryEntry } from '../exchange/directory.ts';
 import { chinaDay } from '../publicity/visibility.ts';
 import { escalationMessage } from './messages.ts';

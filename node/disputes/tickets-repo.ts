@@ -97,10 +97,10 @@ export const ticketsRepo = {
     return new Map(rows.map((r) => [r.code, (JSON.parse(r.body) as Ticket).sourceUnit?.name ?? r.code]));
   },
 
-  /** The body of a ticket's first event (the only one carrying its evidence files), as stored in the event log. */
-  async createdBody(db: Db, number: string): Promise<Record<string, unknown> | undefined> {
-    const row = await selectRow<{ body: string }>(db, `select e."body" from "tickets" t join "events" e on e."origin" = t."first_origin" and e."seq" = t."first_seq" where t."number" = ?`, [number]);
-    return row ? (JSON.parse(row.body) as Record<string, unknown>) : undefined;
+  /** Where a ticket's first event (the only one carrying its evidence files) is in the event log. */
+  async firstEvent(db: Db, number: string): Promise<{ origin: string; seq: number } | undefined> {
+    const row = await selectRow<{ first_origin: string | null; first_seq: number | string | null }>(db, 'select "first_origin", "first_seq" from "tickets" where "number" = ?', [number]);
+    return row?.first_origin && row.first_seq !== null ? { origin: row.first_origin, seq: Number(row.first_seq) } : undefined;
   },
 
   /** Records that this node escalated the step; false when it had been escalated before. */

@@ -184,7 +184,9 @@ export class TicketService {
   /** One evidence file of a ticket (its handling unit's operators and clerks), read from the ticket's first event. */
   async evidenceFile(principal: Principal, number: string, index: number): Promise<EvidenceFile> {
     const t = await this.show(principal, number);
-    const body = await ticketsRepo.createdBody(this.deps.db, t.number);
+    const at = await ticketsRepo.firstEvent(this.deps.db, t.number);
+    const [first] = at ? await this.deps.eventLog.eventsOf(this.deps.db, at.origin, at.seq - 1, 1) : [];
+    const body = first?.entityId === t.number ? (first.body as Record<string, unknown>) : undefined;
     const file = evidenceFromEvent(body?.['evidenceFiles'])[index];
     if (!file) throw new NotFound(`申请 ${t.number} 没有第 ${index + 1} 份证明材料`);
     return file;

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.ts';
-import { scheduleJob, type ScheduledJob } from '../schedule.ts';
+import { scheduleJob, type ScheduledJob } from '../jobs/schedule.ts';
 import type { SchemaRegistry } from '../records/schema-registry.ts';
 import { judgeUnjudged } from './backfill.ts';
 import type { PublicityConfig } from './rules.ts';
