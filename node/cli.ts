@@ -18,6 +18,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   sync: () => import('./cli/sync.ts'),
   tickets: () => import('./cli/tickets.ts'),
   articles: () => import('./cli/articles.ts'),
+  clients: () => import('./cli/clients.ts'),
+  evaluate: () => import('./cli/evaluate.ts'),
 };
 
 const USAGE = `用法：credit-node <命令> [选项]
@@ -34,8 +36,10 @@ const USAGE = `用法：credit-node <命令> [选项]
   verify      校验事件哈希链
   nodes       登记、列出或撤销下级节点（add / list / revoke）
   sync        立即与上级节点同步一轮（--up / --down）
-  tickets     办理本节点负责的申请（信用修复等）：list / show / resolve
+  tickets     办理本节点负责的异议、投诉和信用修复申请：list / show / resolve
   articles    信用网站文章（信用动态、政策法规）：add / list / remove
+  clients     第三方机构接入：add / list / suspend / resume / revoke / authorise / usage
+  evaluate    信用评价：按模型全量或增量计算、查看主体评价结果
   demo        启动演示联邦（省级平台、济南市、济南市市场监管局、省税务局四个节点，含生成数据）
 
 每个命令都接受 --config <文件>（默认 ./credit-node.json）。`;

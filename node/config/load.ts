@@ -18,6 +18,8 @@ export const DEFAULT_SCHEDULES: Record<string, string> = {
   escalate: '0 */10 * * * *',
   /** Pending notifications (notify/): every 30 seconds, and right after each ticket change. */
   notify: '*/30 * * * * *',
+  /** Full credit evaluation (evaluation/): daily at 02:00. */
+  evaluate: '0 0 2 * * *',
 };
 
 export const DEFAULT_DEADLINES: DeadlinesConfig = {
@@ -179,6 +181,16 @@ export function resolveConfig(raw: Record<string, unknown>, baseDir: string): Co
     report: resolveReport(r.report, abs),
     publicity: { ...DEFAULT_PUBLICITY, ...(r.publicity ?? {}) },
     disputes: resolveDisputes(r.disputes, abs),
+    open: {
+      tokenTtlSeconds: r.open?.tokenTtlSeconds ?? 600, defaultRateLimitPerMinute: r.open?.defaultRateLimitPerMinute ?? 120,
+      defaultMonthlyQuota: r.open?.defaultMonthlyQuota ?? 100_000, feedPageLimit: r.open?.feedPageLimit ?? 1000,
+    },
+    evaluation: {
+      enabled: r.evaluation?.enabled ?? r.role === 'province',
+      models: r.evaluation?.models ? abs(r.evaluation.models) : path.join(projectRoot(), 'config', 'evaluation'),
+      ...(r.evaluation?.model ? { model: r.evaluation.model } : {}),
+      batchSize: r.evaluation?.batchSize ?? 5000,
+    },
     notifications: { sender: r.notifications?.sender ?? 'log', ...(r.notifications?.webhookUrl ? { webhookUrl: r.notifications.webhookUrl } : {}), batchSize: r.notifications?.batchSize ?? 50, maxAttempts: r.notifications?.maxAttempts ?? 10 },
   };
   if (r.sector) cfg.sector = r.sector;

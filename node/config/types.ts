@@ -48,6 +48,10 @@ export interface Config {
   disputes: DisputesConfig;
   /** How ticket notifications leave the node (notify/). */
   notifications: NotificationsConfig;
+  /** Third-party clients (open/): token lifetime, default limits, feed page size. */
+  open: OpenConfig;
+  /** Credit evaluation (evaluation/). */
+  evaluation: EvaluationConfig;
   /** Where the config was read from (absolute), if from a file. */
   configFile?: string;
 }
@@ -124,4 +128,20 @@ export interface NotificationsConfig {
   webhookUrl?: string;
   batchSize: number;
   maxAttempts: number;
+}
+
+export interface OpenConfig {
+  tokenTtlSeconds: number;
+  defaultRateLimitPerMinute: number;
+  defaultMonthlyQuota: number;
+  feedPageLimit: number;
+}
+
+export interface EvaluationConfig {
+  enabled: boolean;
+  /** Absolute folder of the model files (<version>.json). */
+  models: string;
+  /** The model version in use; undefined: the highest in the folder. */
+  model?: string;
+  batchSize: number;
 }

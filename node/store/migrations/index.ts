@@ -14,6 +14,8 @@ import * as m1830 from './202611261830-publicity.ts';
 import * as m1930 from './202611261930-articles.ts';
 import * as m271000 from './202611271000-ticket-steps.ts';
 import * as m271010 from './202611271010-notifications.ts';
+import * as m271100 from './202611271100-open-clients.ts';
+import * as m271110 from './202611271110-evaluations.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -37,4 +39,6 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['202611261930-articles', m1930],
   ['202611271000-ticket-steps', m271000],
   ['202611271010-notifications', m271010],
+  ['202611271100-open-clients', m271100],
+  ['202611271110-evaluations', m271110],
 ];
