@@ -254,12 +254,24 @@ describe('objections across the federation: filed at the hub, decided at the rec
       expect(verified[id]?.status, `verify ${id}: ${verified[id]?.stderr}`).to.equal(0);
       expect(verified[id]?.json, id).to.deep.include({ ok: true });
     }
-    const hub = (await fed.status('sd-hub')) as unknown as { tickets: { open: number; closed: number; overdue: number; byNode: Array<{ key: string | null; open: number; closed: number }> } };
-    expect(hub.tickets).to.deep.include({ open: 0, closed: 3, overdue: 0 });
-    expect(hub.tickets.byNode.find((b) => b.key === 'jinan-market')).to.deep.include({ open: 0, closed: 3 });
+    // The hub (where they were filed) and Jinan's platform (every version passed through it) count them closed.
+    for (const id of ['sd-hub', 'city-jinan']) {
+      const s = (await fed.status(id)) as unknown as { tickets: { open: number; closed: number; overdue: number; byNode: Array<{ key: string | null; open: number; closed: number }> } };
+      expect(s.tickets, id).to.deep.include({ open: 0, closed: 3, overdue: 0 });
+      expect(s.tickets.byNode.find((b) => b.key === 'jinan-market'), id).to.deep.include({ open: 0, closed: 3 });
+    }
 
     // The city's portal also answers the ticket number (every objection passed through it), without the claimant.
     for (const c of Object.values(cases)) expect(await lookup('city-jinan', c.ticket), c.ticket).to.deep.include({ status: 'resolved' });
+    // The portals' 办件查询 pages give the outcome, and nothing of the claimant either.
+    const labels: Record<Outcome, string> = { corrected: '已更正', upheld: '维持原信息', revoked: '已撤销' };
+    for (const id of ['sd-hub', 'city-jinan']) {
+      for (const [outcome, c] of Object.entries(cases) as Array<[Outcome, Case]>) {
+        const page = await publicGet(id, `/tickets?number=${c.ticket}`);
+        expect(page.status, `${id} /tickets?number=${c.ticket}`).to.equal(200);
+        expect(page.text, `${id} ${c.ticket}`).to.contain(labels[outcome]);
+      }
+    }
     expect(publicBodies.length).to.be.greaterThan(20);
     for (const b of publicBodies) {
       expect(b.body, b.url).to.not.contain(PHONE_DIGITS);
