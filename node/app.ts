@@ -55,6 +55,7 @@ import { NotificationDispatcher } from './notify/dispatcher.ts';
 import { senderFor, type NotificationSender } from './notify/senders.ts';
 import { notificationRoutes } from './notify/routes.ts';
 import { checkEvidence } from './disputes/evidence.ts';
+import { openApiRoutes } from './openapi/routes.ts';
 
 /** Everything a running node (or a CLI command) works with, built once from a validated Config. */
 export interface NodeContext {
@@ -215,6 +216,8 @@ export function createApp(ctx: NodeContext): Express {
     log: ctx.log,
     routers: [
       ['/healthz', healthRoutes(ctx.config)],
+      // The OpenAPI 3.1 description of the public and third-party APIs (GET /openapi.json, /public/v1/openapi.json).
+      ['/', openApiRoutes()],
       ['/api/v1/auth', authRoutes(ctx.users, ctx.config.auth.signInRateLimitPerMinute)],
       ['/api/v1/records', recordRoutes(ctx.records, ctx.users, { access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute })],
       // Search answers GET /api/v1/subjects?q=, the subject report GET /api/v1/subjects/:code.

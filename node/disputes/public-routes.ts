@@ -6,6 +6,7 @@ import type { ComplaintInput, ObjectionInput } from './filing.ts';
 import { checkEvidence, evidenceFromJson, type EvidenceFile, type EvidenceLimits } from './evidence.ts';
 import { ticketUpload } from './evidence-upload.ts';
 import type { TicketType } from './ticket-types.ts';
+import { validateBody } from '../openapi/validate-body.ts';
 
 export interface PublicTicketRouteDeps {
   tickets: TicketService;
@@ -52,15 +53,15 @@ export function publicTicketRoutes(d: PublicTicketRouteDeps): Router {
   const upload = ticketUpload(d.evidence, { maxFieldChars: 4000, maxFields: 20 });
   const multipart: RequestHandler = (req, res, next) => (req.is('multipart/form-data') ? upload(req, res, next) : next());
 
-  r.post('/objections', limiter, json, multipart, asyncHandler(async (req, res) => {
+  r.post('/objections', limiter, json, multipart, validateBody('objection-request'), asyncHandler(async (req, res) => {
     const { body, files } = filing(req, d.evidence);
     res.status(201).json(await d.tickets.fileObjection(body as unknown as ObjectionInput, files));
   }));
-  r.post('/complaints', limiter, json, multipart, asyncHandler(async (req, res) => {
+  r.post('/complaints', limiter, json, multipart, validateBody('complaint-request'), asyncHandler(async (req, res) => {
     const { body, files } = filing(req, d.evidence);
     res.status(201).json(await d.tickets.fileComplaint(body as unknown as ComplaintInput, files));
   }));
-  r.post('/repairs', limiter, express.json({ limit: '64kb' }), asyncHandler(async (req, res) => {
+  r.post('/repairs', limiter, express.json({ limit: '64kb' }), validateBody('repair-request'), asyncHandler(async (req, res) => {
     res.status(201).json(await d.tickets.fileRepair((req.body ?? {}) as RepairApplication));
   }));
   const show = (type?: TicketType) => asyncHandler(async (req, res) => {
