@@ -56,6 +56,7 @@ import { senderFor, type NotificationSender } from './notify/senders.ts';
 import { notificationRoutes } from './notify/routes.ts';
 import { checkEvidence } from './disputes/evidence.ts';
 import { openApiRoutes } from './openapi/routes.ts';
+import { countOnThread } from './portal/statistics-counts.ts';
 
 /** Everything a running node (or a CLI command) works with, built once from a validated Config. */
 export interface NodeContext {
@@ -194,6 +195,7 @@ export function createApp(ctx: NodeContext): Express {
     ticketKinds: ['repair', 'objection', 'complaint'],
     evidence: ctx.config.disputes.evidence,
     openObjections: (ids) => ticketsRepo.openFor(ctx.store.knex, 'objection', ids),
+    countStatistics: ctx.config.store.client === 'sqlite' ? countOnThread(ctx.config.store.file, ctx.config.store.busyTimeoutMs) : undefined,
     onTicket: async (s) => {
       const claimant = { name: s.fields.claimantName, phone: s.fields.claimantPhone };
       const files = checkEvidence(s.files ?? [], ctx.config.disputes.evidence);

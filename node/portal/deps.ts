@@ -8,6 +8,7 @@ import { PublicData } from './public-data.ts';
 import { regionPrefix, siteOf, type SiteInfo } from './site.ts';
 import type { LookupTicket, SubmitTicket, TicketKind } from './tickets.ts';
 import type { EvidenceLimits } from '../disputes/evidence.ts';
+import type { CountStatistics } from './statistics-counts.ts';
 
 /** What the portal pages and the public API are built from. */
 export interface PortalDeps {
@@ -24,6 +25,8 @@ export interface PortalDeps {
   lookupTicket?: LookupTicket | undefined;
   /** Records among these with an objection open (shown 异议处理中); without it only a record's own status counts. */
   openObjections?: ((recordIds: string[]) => Promise<Set<string>>) | undefined;
+  /** How the home page's statistics are counted (default: on the store's connection; the node counts SQLite off its thread). */
+  countStatistics?: CountStatistics | undefined;
   /** Limits of the evidence files the objection and complaint forms accept (without: no files). */
   evidence?: EvidenceLimits | undefined;
 }
@@ -36,11 +39,22 @@ export interface PortalServices {
   articleRegion: string;
 }
 
+// The pages and the app API of one node share their services (and so one statistics cache).
+const built = new WeakMap<PortalDeps, PortalServices>();
+
 export function portalServices(deps: PortalDeps): PortalServices {
+  const known = built.get(deps);
+  if (known) return known;
+  const services = makeServices(deps);
+  built.set(deps, services);
+  return services;
+}
+
+function makeServices(deps: PortalDeps): PortalServices {
   const site = siteOf(deps.config);
   return {
     site,
-    data: new PublicData({ db: deps.db, clock: deps.clock, registry: deps.registry, site, statisticsCacheSeconds: deps.config.portal.statisticsCacheSeconds, openObjections: deps.openObjections }),
+    data: new PublicData({ db: deps.db, clock: deps.clock, registry: deps.registry, site, statisticsCacheSeconds: deps.config.portal.statisticsCacheSeconds, openObjections: deps.openObjections, countStatistics: deps.countStatistics }),
     articles: new ArticleService({ db: deps.db, clock: deps.clock }),
     articleRegion: regionPrefix(deps.config.region),
   };

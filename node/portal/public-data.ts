@@ -6,6 +6,7 @@ import { searchSubjects, type SearchResult } from '../query/search.ts';
 import { checkCode, maskResidentId } from '../identity/index.ts';
 import { chinaDay, isPubliclyVisible } from '../publicity/visibility.ts';
 import { NotFound } from '../errors.ts';
+import { countOnConnection, type CountStatistics } from './statistics-counts.ts';
 import { publicRepo, type PublicRecordRow, type PublicSubjectRow } from './public-repo.ts';
 import { regionName, type SiteInfo } from './site.ts';
 
@@ -71,9 +72,10 @@ export function sectionOf(category: string): string {
 }
 
 export class PublicData {
-  private stats: { day: string; until: number; value: Promise<PortalStatistics> } | undefined;
+  private stats: { day: string; until: number; value: PortalStatistics } | undefined;
+  private computing: Promise<PortalStatistics | undefined> | undefined;
 
-  constructor(private readonly deps: { db: Knex; clock: Clock; registry: SchemaRegistry; site: SiteInfo; statisticsCacheSeconds: number; openObjections?: ((ids: string[]) => Promise<Set<string>>) | undefined }) {}
+  constructor(private readonly deps: { db: Knex; clock: Clock; registry: SchemaRegistry; site: SiteInfo; statisticsCacheSeconds: number; openObjections?: ((ids: string[]) => Promise<Set<string>>) | undefined; countStatistics?: CountStatistics | undefined }) {}
 
   /** Marks the records under objection (an open objection ticket here, or the record's own status) 异议处理中. */
   private async markDisputed(records: PublicRecord[]): Promise<void> {
@@ -190,24 +192,41 @@ export class PublicData {
     };
   }
 
-  /** Records by category and by city (a city site: by county of its own region), cached for a few minutes. */
-  statistics(): Promise<PortalStatistics> {
+  /**
+   * Records by category and by city (a city site: by county of its own region). Counted at most every
+   * `statisticsCacheSeconds` in the background (off the node's thread on SQLite): a request gets the last counts
+   * at once, even while new ones are made; only before the first counts exist does it wait a moment, then answer
+   * `pending` (the page says the statistics are being prepared).
+   */
+  async statistics(): Promise<PortalStatistics> {
     const day = this.today();
     const now = this.deps.clock().getTime();
     if (this.stats && this.stats.day === day && this.stats.until > now) return this.stats.value;
-    const value = this.computeStatistics(day);
-    this.stats = { day, until: now + this.deps.statisticsCacheSeconds * 1000, value };
-    value.catch(() => { this.stats = undefined; });
-    return value;
+    const job = this.refreshStatistics(day);
+    if (this.stats) return this.stats.value;
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), FIRST_STATISTICS_WAIT_MS); });
+    const first = await Promise.race([job, waited]);
+    clearTimeout(timer);
+    return first ?? { asOf: day, regionPrefix: this.deps.site.defaultRegionPrefix ?? null, total: 0, byCategory: [], byRegion: [], pending: true };
+  }
+
+  private refreshStatistics(day: string): Promise<PortalStatistics | undefined> {
+    this.computing ??= this.computeStatistics(day)
+      .then((value) => {
+        this.stats = { day, until: this.deps.clock().getTime() + this.deps.statisticsCacheSeconds * 1000, value };
+        return value;
+      })
+      // The last counts stay shown; the next request tries again.
+      .catch(() => undefined)
+      .finally(() => { this.computing = undefined; });
+    return this.computing;
   }
 
   private async computeStatistics(day: string): Promise<PortalStatistics> {
     const prefix = this.deps.site.defaultRegionPrefix;
     const digits = prefix && prefix.length >= 4 ? 6 : 4;
-    const [cats, regions] = await Promise.all([
-      publicRepo.countsByCategory(this.deps.db, day, prefix),
-      publicRepo.countsByRegion(this.deps.db, day, digits, prefix),
-    ]);
+    const { byCategory: cats, byRegion: regions } = await (this.deps.countStatistics ?? countOnConnection(this.deps.db))(day, prefix, digits);
     const byCategory = cats.map((c) => ({ category: c.key ?? '', title: this.categoryTitle(c.key ?? ''), count: Number(c.n) }))
       .sort((a, b) => b.count - a.count || a.category.localeCompare(b.category));
     const byRegion = regions.map((r) => {
@@ -217,6 +236,9 @@ export class PublicData {
     return { asOf: day, regionPrefix: prefix ?? null, total: byCategory.reduce((n, c) => n + c.count, 0), byCategory, byRegion };
   }
 }
+
+/** How long a request waits for the very first statistics before the page says they are being prepared. */
+const FIRST_STATISTICS_WAIT_MS = 1500;
 
 export interface PublicSearch extends Pick<SearchResult, 'query' | 'match' | 'page' | 'limit' | 'total' | 'totalCapped'> {
   /** The region searched (a city site's own by default); null: everywhere. */
@@ -230,4 +252,6 @@ export interface PortalStatistics {
   total: number;
   byCategory: Array<{ category: string; title: string; count: number }>;
   byRegion: Array<{ region: string | null; name: string; count: number }>;
+  /** No counts yet: they are being made. */
+  pending?: boolean;
 }

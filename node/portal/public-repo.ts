@@ -80,22 +80,33 @@ export const publicRepo = {
 
   /** Public records by category, optionally only of subjects whose region starts with `prefix`. */
   countsByCategory(db: Knex, today: string, prefix: string | undefined): Promise<CountRow[]> {
-    const pub = publicRecordCondition('r', today);
-    if (prefix === undefined) {
-      return selectRows<CountRow>(db, `select r."category" as "key", count(*) as n from "records" r where ${pub.sql} group by r."category"`, pub.bindings);
-    }
-    return selectRows<CountRow>(db,
-      `select r."category" as "key", count(*) as n from "records" r join "subjects" s on s."id" = r."subject_id" where s."region" like ? and ${pub.sql} group by r."category"`,
-      [`${prefix}%`, ...pub.bindings]);
+    const q = countQueries(today, prefix, 4).byCategory;
+    return selectRows<CountRow>(db, q.sql, q.bindings);
   },
 
   /** Public records by the first `digits` digits of their subject's region (4: cities, 6: counties). */
   countsByRegion(db: Knex, today: string, digits: 4 | 6, prefix: string | undefined): Promise<CountRow[]> {
-    const pub = publicRecordCondition('r', today);
-    // `digits` is one of two constants, never input; grouping by ordinal keeps the text the same on both dialects.
-    const where = prefix === undefined ? '' : 's."region" like ? and ';
-    return selectRows<CountRow>(db,
-      `select substr(s."region", 1, ${digits === 4 ? 4 : 6}) as "key", count(*) as n from "records" r join "subjects" s on s."id" = r."subject_id" where ${where}${pub.sql} group by 1`,
-      [...(prefix === undefined ? [] : [`${prefix}%`]), ...pub.bindings]);
+    const q = countQueries(today, prefix, digits).byRegion;
+    return selectRows<CountRow>(db, q.sql, q.bindings);
   },
 };
+
+/**
+ * The statements of the portal's statistics: public records by category and by the first `digits` digits of the
+ * subject's region, for a region prefix or everywhere. Plain SQL with ? bindings, so the statistics thread runs
+ * the same text on its own connection.
+ */
+export function countQueries(today: string, prefix: string | undefined, digits: 4 | 6): Record<'byCategory' | 'byRegion', { sql: string; bindings: string[] }> {
+  const pub = publicRecordCondition('r', today);
+  const within = prefix === undefined ? [] : [`${prefix}%`];
+  // `digits` is one of two constants, never input; grouping by ordinal keeps the text the same on both dialects.
+  return {
+    byCategory: prefix === undefined
+      ? { sql: `select r."category" as "key", count(*) as n from "records" r where ${pub.sql} group by r."category"`, bindings: pub.bindings }
+      : { sql: `select r."category" as "key", count(*) as n from "records" r join "subjects" s on s."id" = r."subject_id" where s."region" like ? and ${pub.sql} group by r."category"`, bindings: [...within, ...pub.bindings] },
+    byRegion: {
+      sql: `select substr(s."region", 1, ${digits === 4 ? 4 : 6}) as "key", count(*) as n from "records" r join "subjects" s on s."id" = r."subject_id" where ${prefix === undefined ? '' : 's."region" like ? and '}${pub.sql} group by 1`,
+      bindings: [...within, ...pub.bindings],
+    },
+  };
+}

@@ -7,6 +7,7 @@ import { portalFallback, portalRoutes } from '../../node/portal/routes.ts';
 import { publicApiRoutes } from '../../node/portal/api-routes.ts';
 import { articlesAdminRoutes } from '../../node/portal/articles-routes.ts';
 import type { LookupTicket, SubmitTicket, TicketKind } from '../../node/portal/tickets.ts';
+import type { CountStatistics } from '../../node/portal/statistics-counts.ts';
 
 export interface PortalAppOptions {
   portal?: Partial<Config['portal']>;
@@ -15,6 +16,7 @@ export interface PortalAppOptions {
   onTicket?: SubmitTicket;
   lookupTicket?: LookupTicket;
   ticketKinds?: TicketKind[];
+  countStatistics?: CountStatistics;
 }
 
 /** The portal, its app API and the articles admin API on a node's store, as the node mounts them. */
@@ -25,7 +27,7 @@ export function portalApp(ctx: NodeContext, opts: PortalAppOptions = {}): Expres
     ...(opts.region ? { region: opts.region } : {}),
     portal: { ...ctx.config.portal, rateLimitPerMinute: 100_000, formRateLimitPerMinute: 100_000, ...opts.portal },
   };
-  const deps = { db: ctx.store.knex, clock: ctx.clock, log: pino({ level: 'silent' }), registry: ctx.registry, config, onTicket: opts.onTicket, lookupTicket: opts.lookupTicket, ticketKinds: opts.ticketKinds };
+  const deps = { db: ctx.store.knex, clock: ctx.clock, log: pino({ level: 'silent' }), registry: ctx.registry, config, onTicket: opts.onTicket, lookupTicket: opts.lookupTicket, ticketKinds: opts.ticketKinds, countStatistics: opts.countStatistics };
   return createHttpApp({
     log: pino({ level: 'silent' }),
     routers: [

@@ -23,7 +23,7 @@ ${searchForm()}
 <section><h2>政策法规</h2>${articleList(d.policies, '/articles?kind=policy')}</section>
 </div>
 <section><h2>公示信息统计</h2>
-<p class="muted">截至 ${d.stats.asOf}，${scope}在公示期内的信用信息共 ${d.stats.total.toLocaleString('zh-CN')} 条</p>
+${d.stats.pending ? html`<p class="muted">统计数据正在生成，请稍后刷新页面查看。</p>` : html`<p class="muted">截至 ${d.stats.asOf}，${scope}在公示期内的信用信息共 ${d.stats.total.toLocaleString('zh-CN')} 条</p>`}
 <div class="grid">
 <div class="card"><h3>按信息类别</h3>${barChart('按信息类别', d.stats.byCategory.map((c) => ({ label: c.title, value: c.count })))}</div>
 <div class="card"><h3>${regionTitle}</h3>${barChart(regionTitle, d.stats.byRegion.map((r) => ({ label: r.name, value: r.count })))}</div>
