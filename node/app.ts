@@ -57,6 +57,9 @@ import { notificationRoutes } from './notify/routes.ts';
 import { checkEvidence } from './disputes/evidence.ts';
 import { openApiRoutes } from './openapi/routes.ts';
 import { countOnThread } from './portal/statistics-counts.ts';
+import { OpenAccess } from './open/open-access.ts';
+import { openRoutes } from './open/routes.ts';
+import { clientsAdminRoutes } from './open/admin-routes.ts';
 
 /** Everything a running node (or a CLI command) works with, built once from a validated Config. */
 export interface NodeContext {
@@ -92,6 +95,8 @@ export interface NodeContext {
   /** Notifications of ticket changes waiting to be sent, and their sender (notify/). */
   outbox: Outbox;
   notifications: NotificationDispatcher;
+  /** Third-party clients: registration, tokens, scoped reads, quotas and the changes feed (open/). */
+  open: OpenAccess;
   /** Set by startNode: ticket changes kick the dispatcher (a command leaves them to the running node). */
   sendNotifications: { on: boolean };
   /** The address the public reaches this node at: listen.publicUrl, else where it listens (set by startNode). */
@@ -172,13 +177,15 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     legacyCodes: new Set(config.identifiers.legacyCodes),
     openObjections: (ids) => ticketsRepo.openFor(store.knex, 'objection', ids),
   });
+  // One instance per process: the per-minute limits of the clients live in it.
+  const open = new OpenAccess({ db: store.knex, clock, registry, vault, eventLog, config: config.open, tokenSecret, nodeId: config.id, access });
   const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey, audit, tickets });
   const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey, audit });
   let closed = false;
   const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.snapshot()).map((e) => [e.id, e.name] as [string, string])]);
   return {
     config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames, tickets, reports, baseUrl,
-    calendar, outbox, notifications, sendNotifications: sending,
+    calendar, outbox, notifications, sendNotifications: sending, open,
     async close() {
       if (closed) return;
       closed = true;
@@ -231,6 +238,8 @@ export function createApp(ctx: NodeContext): Express {
       ['/api/v1/subjects', subjectRoutes({ records: ctx.records, vault: ctx.vault, nodeNames: ctx.nodeNames, users: ctx.users, access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute })],
       ['/public/v1', publicTicketRoutes({ tickets: ctx.tickets, filesPerMinute: ctx.config.portal.formRateLimitPerMinute, evidence: ctx.config.disputes.evidence })],
       ['/api/v1/tickets', ticketRoutes({ tickets: ctx.tickets, users: ctx.users, access: ctx.access, stats: async () => ticketStats(ctx.store.knex, ctx.clock, await ctx.nodeNames()) })],
+      ['/open/v1', openRoutes({ open: ctx.open, signInPerMinute: ctx.config.auth.signInRateLimitPerMinute })],
+      ['/api/v1/clients', clientsAdminRoutes({ open: ctx.open, users: ctx.users })],
       ['/api/v1/notifications', notificationRoutes({ outbox: ctx.outbox, users: ctx.users, access: ctx.access })],
       ['/api/v1/audit', auditRoutes({ audit: ctx.audit, users: ctx.users, subjectKeyOf: (code) => subjectKeyOf(ctx.vault, code).key })],
       ['/exchange/v1', exchangeRoutes({ db: ctx.store.knex, eventLog: ctx.eventLog, verifier: ctx.nodeTokens, directory: ctx.directory, exchange: ctx.exchange, maxBatchBytes: ctx.config.exchange.maxBatchBytes, clock: ctx.clock })],

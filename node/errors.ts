@@ -75,3 +75,12 @@ export function isCreditNodeError(err: unknown): err is CreditNodeError {
 }
 export const PurposeRequired = define('PURPOSE_REQUIRED', 400, '查询自然人信息须填写查询事由');
 export const AuditRewritten = define('AUDIT_REWRITTEN', 422, '下级节点的审计日志被改写');
+export const ClientCredentialsInvalid = define('CLIENT_CREDENTIALS_INVALID', 401, '机构编号或密钥错误');
+export const ClientTokenInvalid = define('CLIENT_TOKEN_INVALID', 401, '缺少访问令牌，或令牌无效、已过期，请重新申请令牌');
+export const ClientSuspended = define('CLIENT_SUSPENDED', 403, '该机构的接入已暂停');
+export const ClientRevoked = define('CLIENT_REVOKED', 403, '该机构的接入已撤销');
+export const ClientExpired = define('CLIENT_EXPIRED', 403, '该机构的接入已过有效期');
+export const OutOfScope = define('OUT_OF_SCOPE', 403, '所请求的数据超出该机构获准使用的范围');
+export const AuthorisationRequired = define('AUTHORISATION_REQUIRED', 403, '查询该信息须出示信息主体有效的授权');
+export const QuotaExceeded = define('QUOTA_EXCEEDED', 429, '该机构本月调用次数已用完');
+export const ClientRateLimited = define('CLIENT_RATE_LIMITED', 429, '该机构调用过于频繁，请稍后再试');

@@ -5,7 +5,8 @@ import type { Principal } from './roles.ts';
 /** One access to record in the audit trail (DESIGN.md §5): who, what, how many records, why. */
 export interface AccessEntry {
   principal: Principal | null;
-  action: 'query' | 'search' | 'reveal' | 'export' | 'write' | 'import' | 'enroll' | 'revoke' | 'batch_in' | 'batch_out' | 'user_add' | 'token_revoke' | 'key_rotate';
+  action: 'query' | 'search' | 'reveal' | 'export' | 'write' | 'import' | 'enroll' | 'revoke' | 'batch_in' | 'batch_out' | 'user_add' | 'token_revoke' | 'key_rotate'
+    | 'open_token' | 'open_query' | 'client_add' | 'client_status' | 'client_authorise';
   /** The subject's lookup key (a USCC or the keyed hash of an ID number), never a full ID number. */
   subject?: string | null;
   target?: string | null;

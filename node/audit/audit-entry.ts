@@ -6,6 +6,7 @@ import { BadRequest } from '../errors.ts';
 export const AUDIT_ACTIONS = [
   'sign_in', 'sign_in_failed', 'query', 'search', 'export', 'write', 'import', 'enroll', 'revoke',
   'batch_in', 'batch_out', 'reveal', 'audit_read', 'user_add', 'token_revoke', 'key_rotate',
+  'open_token', 'open_query', 'client_add', 'client_status', 'client_authorise',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
