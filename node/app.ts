@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Router, type Express } from 'express';
+import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from './config/types.ts';
 import { openStore, type Store } from './store/connection.ts';
@@ -58,6 +59,9 @@ import { checkEvidence } from './disputes/evidence.ts';
 import { openApiRoutes } from './openapi/routes.ts';
 import { countOnThread } from './portal/statistics-counts.ts';
 import { OpenAccess } from './open/open-access.ts';
+import { EvaluationService, queueSubjectKeys, queueSubjects, type EvaluationView } from './evaluation/service.ts';
+import { publicEvaluation } from './evaluation/public-view.ts';
+import { startEvaluationJobs, type EvaluationJobs } from './evaluation/jobs.ts';
 import { openRoutes } from './open/routes.ts';
 import { clientsAdminRoutes } from './open/admin-routes.ts';
 
@@ -95,6 +99,10 @@ export interface NodeContext {
   /** Notifications of ticket changes waiting to be sent, and their sender (notify/). */
   outbox: Outbox;
   notifications: NotificationDispatcher;
+  /** The credit evaluation, on nodes configured for it (evaluation.enabled; the hub by default). */
+  evaluation: EvaluationService | undefined;
+  /** A subject's evaluation as the public may see it (portal, credit report). */
+  publicEvaluationOf: ((subjectKey: string) => Promise<EvaluationView | undefined>) | undefined;
   /** Third-party clients: registration, tokens, scoped reads, quotas and the changes feed (open/). */
   open: OpenAccess;
   /** Set by startNode: ticket changes kick the dispatcher (a command leaves them to the running node). */
@@ -131,7 +139,21 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   const eventLog = new EventLog({ origin: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
   // Sectors of the directory's nodes, for scope decisions, from the directory's snapshot (a few seconds old at most).
   const scope = new ScopePolicy(async () => new Map((await directory.snapshot()).map((e) => [e.id, e.sector ?? null])));
-  const records = new RecordService({ store, clock, registry, vault, eventLog, log, scope, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes), publicity: config.publicity });
+  // The credit evaluation (where enabled) re-evaluates a subject soon after its records change.
+  const evaluation = config.evaluation.enabled ? EvaluationService.open({ db: store.knex, clock, log, config: config.evaluation, categories: registry.categories() }) : undefined;
+  const serving = { on: false };
+  const subjectsChanged = evaluation
+    ? async (trx: Knex.Transaction, ids: number[]) => { await queueSubjects(trx, ids, clock().toISOString()); if (serving.on) evaluation.kick(); }
+    : undefined;
+  // What the public sees of an evaluation: indicators over published categories only (evaluation/public-view.ts).
+  const publicCategories = new Set(registry.categories().filter((c) => registry.meta(c).publicity.level === 'public'));
+  const publicEvaluationOf = evaluation
+    ? async (key: string) => {
+      const v = await evaluation.resultFor(key);
+      return v ? publicEvaluation(v, evaluation.versions().includes(v.modelVersion) ? evaluation.model(v.modelVersion) : undefined, publicCategories) : undefined;
+    }
+    : undefined;
+  const records = new RecordService({ store, clock, registry, vault, eventLog, log, scope, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes), publicity: config.publicity, onSubjectsChanged: subjectsChanged });
   const audit = new AuditLog({ db: store.knex, node: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
   const access: AccessHook = async (e) => {
     const p = e.principal;
@@ -153,7 +175,7 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   });
   const nodeTokens = new NodeTokenVerifier({ selfId: config.id, clock, clockSkewSeconds: config.exchange.clockSkewSeconds, lookup: (id) => directory.lookup(id) });
   const calendar = WorkCalendar.load(config.disputes.calendarDir);
-  const sending = { on: false };
+  const sending = serving;
   const outbox = new Outbox({ db: store.knex, clock });
   const notifications = new NotificationDispatcher({
     outbox, sender: opts.notificationSender ?? senderFor(config.notifications, log), clock, log,
@@ -164,8 +186,9 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     deadlines: new Deadlines(calendar, config.disputes.deadlines), disputes: config.disputes,
     // A running node sends at once (startNode); a command leaves them to the node's next round.
     onNotified: () => { if (sending.on) notifications.kick(); },
-    onRepairApproved: async (trx, recordId, at) => { await changeRecordStatus(trx, { eventLog, nodeId: config.id }, recordId, 'repaired', at); },
-    onRecordRevoked: async (trx, recordId, at) => { await changeRecordStatus(trx, { eventLog, nodeId: config.id }, recordId, 'revoked', at); },
+    onRepairApproved: async (trx, recordId, at) => { await changeRecordStatus(trx, { eventLog, nodeId: config.id, onSubjectsChanged: subjectsChanged }, recordId, 'repaired', at); },
+    onRecordRevoked: async (trx, recordId, at) => { await changeRecordStatus(trx, { eventLog, nodeId: config.id, onSubjectsChanged: subjectsChanged }, recordId, 'revoked', at); },
+    onDecided: evaluation ? async (trx, key) => { await queueSubjectKeys(trx, [key], clock().toISOString()); if (serving.on) evaluation.kick(); } : undefined,
     onRecordCorrected: (trx, recordId, corrected) => records.correct(trx, recordId, corrected),
   });
   const baseUrl = { current: config.listen.publicUrl ?? `http://${config.listen.host}:${config.listen.port}` };
@@ -176,6 +199,7 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     font: { path: config.report.font, ...(config.report.fontFamily ? { family: config.report.fontFamily } : {}) },
     legacyCodes: new Set(config.identifiers.legacyCodes),
     openObjections: (ids) => ticketsRepo.openFor(store.knex, 'objection', ids),
+    ...(publicEvaluationOf ? { evaluationOf: publicEvaluationOf } : {}),
   });
   // One instance per process: the per-minute limits of the clients live in it.
   const open = new OpenAccess({ db: store.knex, clock, registry, vault, eventLog, config: config.open, tokenSecret, nodeId: config.id, access });
@@ -185,11 +209,12 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
   const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.snapshot()).map((e) => [e.id, e.name] as [string, string])]);
   return {
     config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames, tickets, reports, baseUrl,
-    calendar, outbox, notifications, sendNotifications: sending, open,
+    calendar, outbox, notifications, sendNotifications: sending, open, evaluation, publicEvaluationOf,
     async close() {
       if (closed) return;
       closed = true;
       await notifications.stop();
+      await evaluation?.idle();
       await audit.close();
       await store.close();
     },
@@ -202,6 +227,7 @@ export function createApp(ctx: NodeContext): Express {
     ticketKinds: ['repair', 'objection', 'complaint'],
     evidence: ctx.config.disputes.evidence,
     openObjections: (ids) => ticketsRepo.openFor(ctx.store.knex, 'objection', ids),
+    evaluationOf: ctx.publicEvaluationOf,
     countStatistics: ctx.config.store.client === 'sqlite' ? countOnThread(ctx.config.store.file, ctx.config.store.busyTimeoutMs) : undefined,
     onTicket: async (s) => {
       const claimant = { name: s.fields.claimantName, phone: s.fields.claimantPhone };
@@ -235,7 +261,7 @@ export function createApp(ctx: NodeContext): Express {
         limiter: queryLimiter(ctx.config.auth.queryRateLimitPerMinute),
         onSearch: (principal, i) => ctx.access({ principal, action: 'search', target: i.q, count: i.count, purpose: i.purpose, ip: i.ip, detail: { naturalPersons: i.naturalPersons } }),
       })],
-      ['/api/v1/subjects', subjectRoutes({ records: ctx.records, vault: ctx.vault, nodeNames: ctx.nodeNames, users: ctx.users, access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute })],
+      ['/api/v1/subjects', subjectRoutes({ records: ctx.records, vault: ctx.vault, nodeNames: ctx.nodeNames, users: ctx.users, access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute, evaluationOf: ctx.evaluation ? (key) => ctx.evaluation?.resultFor(key) as Promise<unknown> : undefined })],
       ['/public/v1', publicTicketRoutes({ tickets: ctx.tickets, filesPerMinute: ctx.config.portal.formRateLimitPerMinute, evidence: ctx.config.disputes.evidence })],
       ['/api/v1/tickets', ticketRoutes({ tickets: ctx.tickets, users: ctx.users, access: ctx.access, stats: async () => ticketStats(ctx.store.knex, ctx.clock, await ctx.nodeNames()) })],
       ['/open/v1', openRoutes({ open: ctx.open, signInPerMinute: ctx.config.auth.signInRateLimitPerMinute })],
@@ -302,6 +328,11 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
       }, config.schedules['escalate']);
     }
   }
+  // Full credit evaluation on its schedule (and once after start unless today's ran); changed subjects within seconds.
+  let evaluationJobs: EvaluationJobs | undefined;
+  if ((opts.schedule ?? true) && ctx.evaluation && config.schedules['evaluate']) {
+    evaluationJobs = startEvaluationJobs(ctx.evaluation, config.schedules['evaluate'], { log: ctx.log });
+  }
   let stopped = false;
   return {
     ctx,
@@ -310,6 +341,7 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
     async stop() {
       if (stopped) return;
       stopped = true;
+      await evaluationJobs?.stop();
       await scheduler?.stop();
       await withdrawal?.stop();
       await escalation?.stop();

@@ -54,6 +54,8 @@ export interface TicketServiceDeps {
   onRecordRevoked: (trx: Knex.Transaction, recordId: string, at: string) => Promise<void>;
   /** Writes the corrected record as a new version (status corrected) at its origin; its version. */
   onRecordCorrected: (trx: Knex.Transaction, recordId: string, corrected: unknown) => Promise<number>;
+  /** A ticket about a subject was decided here or arrived decided (the credit evaluation reads decided tickets). */
+  onDecided?: ((trx: Knex.Transaction, subjectKey: string) => Promise<void>) | undefined;
 }
 
 /** A decision on a ticket: the outcome, reasons (a note), and for a correction the corrected record. */
@@ -221,6 +223,7 @@ export class TicketService {
       if (t.type === 'objection' && outcome === 'revoked') await this.deps.onRecordRevoked(trx, t.recordId, at);
       if (t.type === 'objection' && outcome === 'corrected') next.correctedVersion = await this.deps.onRecordCorrected(trx, t.recordId, decision.record);
     });
+    if (next.subject && this.deps.onDecided) await this.deps.db.transaction(async (trx) => { await this.deps.onDecided?.(trx, (next.subject as { key: string }).key); });
     this.deps.log.info({ ticket: next.number, outcome, by: principal.username }, 'ticket resolved');
     return next;
   }
@@ -238,6 +241,7 @@ export class TicketService {
       }
       if (!(await ticketsRepo.put(trx, t, { origin: ev.origin, seq: ev.seq }))) continue;
       await this.notify(trx, t);
+      if (t.status === 'resolved' && t.subject) await this.deps.onDecided?.(trx, t.subject.key);
       if (t.handler === this.deps.nodeId && t.status === 'forwarded') await this.receive(trx, t);
     }
   }

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config/types.ts';
 import type { SchemaRegistry } from '../records/schema-registry.ts';
 import { ArticleService } from './articles.ts';
-import { PublicData } from './public-data.ts';
+import { PublicData, type PublicEvaluation } from './public-data.ts';
 import { regionPrefix, siteOf, type SiteInfo } from './site.ts';
 import type { LookupTicket, SubmitTicket, TicketKind } from './tickets.ts';
 import type { EvidenceLimits } from '../disputes/evidence.ts';
@@ -27,6 +27,8 @@ export interface PortalDeps {
   openObjections?: ((recordIds: string[]) => Promise<Set<string>>) | undefined;
   /** How the home page's statistics are counted (default: on the store's connection; the node counts SQLite off its thread). */
   countStatistics?: CountStatistics | undefined;
+  /** The credit evaluation of an organisation as the public may see it (where the node evaluates). */
+  evaluationOf?: ((subjectKey: string) => Promise<PublicEvaluation | undefined>) | undefined;
   /** Limits of the evidence files the objection and complaint forms accept (without: no files). */
   evidence?: EvidenceLimits | undefined;
 }
@@ -54,7 +56,7 @@ function makeServices(deps: PortalDeps): PortalServices {
   const site = siteOf(deps.config);
   return {
     site,
-    data: new PublicData({ db: deps.db, clock: deps.clock, registry: deps.registry, site, statisticsCacheSeconds: deps.config.portal.statisticsCacheSeconds, openObjections: deps.openObjections, countStatistics: deps.countStatistics }),
+    data: new PublicData({ db: deps.db, clock: deps.clock, registry: deps.registry, site, statisticsCacheSeconds: deps.config.portal.statisticsCacheSeconds, openObjections: deps.openObjections, countStatistics: deps.countStatistics, evaluationOf: deps.evaluationOf }),
     articles: new ArticleService({ db: deps.db, clock: deps.clock }),
     articleRegion: regionPrefix(deps.config.region),
   };

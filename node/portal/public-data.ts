@@ -39,7 +39,22 @@ export interface PublicSubject { type: string; typeText: string; code: string; n
 
 export interface PublicSection { key: string; title: string; records: PublicRecord[] }
 
-export interface PublicSubjectPage { asOf: string; subject: PublicSubject; sections: PublicSection[] }
+export interface PublicSubjectPage {
+  asOf: string;
+  subject: PublicSubject;
+  sections: PublicSection[];
+  /** The platform's credit evaluation as the public may see it (grade and why), where one runs. */
+  evaluation?: PublicEvaluation;
+}
+
+export interface PublicEvaluation {
+  grade: string;
+  gradeText: string;
+  score: number;
+  modelVersion: string;
+  asOf: string;
+  factors: Array<{ indicator: string; label: string; value: string | number | null; points: number; note: string }>;
+}
 
 export const SEVERITY_TEXT: Readonly<Record<string, string>> = { minor: '轻微', general: '一般', serious: '严重' };
 const TYPE_TEXT: Readonly<Record<string, string>> = { legal_person: '法人', non_enterprise: '非法人组织' };
@@ -75,7 +90,7 @@ export class PublicData {
   private stats: { day: string; until: number; value: PortalStatistics } | undefined;
   private computing: Promise<PortalStatistics | undefined> | undefined;
 
-  constructor(private readonly deps: { db: Knex; clock: Clock; registry: SchemaRegistry; site: SiteInfo; statisticsCacheSeconds: number; openObjections?: ((ids: string[]) => Promise<Set<string>>) | undefined; countStatistics?: CountStatistics | undefined }) {}
+  constructor(private readonly deps: { db: Knex; clock: Clock; registry: SchemaRegistry; site: SiteInfo; statisticsCacheSeconds: number; openObjections?: ((ids: string[]) => Promise<Set<string>>) | undefined; countStatistics?: CountStatistics | undefined; evaluationOf?: ((subjectKey: string) => Promise<PublicEvaluation | undefined>) | undefined }) {}
 
   /** Marks the records under objection (an open objection ticket here, or the record's own status) 异议处理中. */
   private async markDisputed(records: PublicRecord[]): Promise<void> {
@@ -142,7 +157,8 @@ export class PublicData {
     const byKey = new Map(sections.map((x) => [x.key, x]));
     for (const r of rows) byKey.get(sectionOf(r.category))?.records.push(this.recordView(r, today));
     await this.markDisputed(sections.flatMap((x) => x.records));
-    return { asOf: today, subject: this.subjectView(s), sections };
+    const evaluation = await this.deps.evaluationOf?.(s.key);
+    return { asOf: today, subject: this.subjectView(s), sections, ...(evaluation ? { evaluation } : {}) };
   }
 
   /** One public record with its subject (for the objection and repair forms); NOT_FOUND otherwise. */

@@ -9,6 +9,8 @@ export interface SubjectRouteDeps extends SubjectReportDeps {
   users: UserService;
   access: AccessHook;
   queryRateLimitPerMinute: number;
+  /** The subject's credit evaluation with its full explanation (officers), where the node evaluates. */
+  evaluationOf?: ((subjectKey: string) => Promise<unknown>) | undefined;
 }
 
 /** GET /api/v1/subjects/:code — the subject report within the caller's scope, audited before it is sent. */
@@ -23,7 +25,8 @@ export function subjectRoutes(d: SubjectRouteDeps): Router {
     const purpose = report.purpose ?? null;
     await d.access({ principal, action: 'query', subject, count: report.records.length, purpose, ip: ipOf(req) });
     if (report.subject.codeRevealed) await d.access({ principal, action: 'reveal', subject, count: 1, purpose, ip: ipOf(req) });
-    res.json(report);
+    const evaluation = d.evaluationOf ? await d.evaluationOf(subject) : undefined;
+    res.json(evaluation ? { ...report, evaluation } : report);
   }));
   return r;
 }

@@ -10,7 +10,13 @@ import { chinaDay } from '../publicity/visibility.ts';
 /** A record event of another origin, as the exchange stored it in the event log. */
 export interface RemoteRecordEvent { origin: string; seq: number; entityId: string; op: string; body: unknown; at: string }
 
-export interface RemoteApplyResult { applied: number; skipped: number; conflicts: number }
+export interface RemoteApplyResult {
+  applied: number;
+  skipped: number;
+  conflicts: number;
+  /** The subjects whose records changed. */
+  subjectIds?: number[];
+}
 
 /** The fields of a stored record body (records/service.ts `storedBody`) that the projection reads. */
 interface RemoteBody {
@@ -218,5 +224,6 @@ export async function applyRecordEvents(trx: Knex.Transaction, events: RemoteRec
   await recordsRepo.insertRecords(trx, inserts);
   // After the inserts: versions of a record first seen in this batch refer to its new row.
   await recordsRepo.insertVersions(trx, superseded);
+  result.subjectIds = [...new Set([...subjectOf.keys()].map((row) => row.subject_id))];
   return result;
 }

@@ -24,6 +24,8 @@ export interface RecordServiceDeps extends ValidateDeps {
   scope: ScopePolicy;
   /** Which publicity rule set applies (config `publicity`); the default judges each record by its decision date. */
   publicity?: PublicityConfig;
+  /** Told, in the writing transaction, which subjects' records changed (the credit evaluation re-evaluates them). */
+  onSubjectsChanged?: ((trx: Knex.Transaction, subjectIds: number[]) => Promise<void>) | undefined;
 }
 
 /** A record with its source, origin and version history, as a reader within scope sees it. */
@@ -216,6 +218,7 @@ export class RecordService {
       await recordsRepo.updateRecord(trx, id, patch);
     }
     await recordsRepo.insertVersions(trx, superseded.map((v) => v.row));
+    if (this.deps.onSubjectsChanged && eventRows.length) await this.deps.onSubjectsChanged(trx, [...new Set(eventRows.map((r) => r.subject_id))]);
     return results;
   }
 
@@ -223,11 +226,13 @@ export class RecordService {
    * Projects record events of other origins, already stored in the event log by the exchange, into `records`
    * and the subject tables, in the caller's transaction. Throws on a body that is not a record body.
    */
-  applyRemote(trx: Knex.Transaction, events: RemoteRecordEvent[]): Promise<RemoteApplyResult> {
+  async applyRemote(trx: Knex.Transaction, events: RemoteRecordEvent[]): Promise<RemoteApplyResult> {
     // Bodies written before publicity travelled in them are judged here, as their origin would have.
     const { registry, publicity } = this.deps;
     const decide = (facts: RecordFacts) => (registry.has(facts.category) ? publicityOf(registry.meta(facts.category).publicity, facts, publicity) : undefined);
-    return applyRecordEvents(trx, events, (c) => this.deps.vault.reseal(c), this.deps.log, decide);
+    const result = await applyRecordEvents(trx, events, (c) => this.deps.vault.reseal(c), this.deps.log, decide);
+    if (this.deps.onSubjectsChanged && result.subjectIds?.length) await this.deps.onSubjectsChanged(trx, result.subjectIds);
+    return result;
   }
 
   /**

@@ -4,7 +4,12 @@ import { Conflict, Forbidden, NotFound } from '../errors.ts';
 import { recordsRepo } from './repo.ts';
 import type { RecordStatus } from './types.ts';
 
-export interface StatusChangeDeps { eventLog: EventLog; nodeId: string }
+export interface StatusChangeDeps {
+  eventLog: EventLog;
+  nodeId: string;
+  /** Told which subject's records changed (the credit evaluation). */
+  onSubjectsChanged?: ((trx: Knex.Transaction, subjectIds: number[]) => Promise<void>) | undefined;
+}
 
 /**
  * A new version of a record that changes only its status (a repair approved, a decision revoked), written by the
@@ -21,5 +26,6 @@ export async function changeRecordStatus(trx: Knex.Transaction, deps: StatusChan
   const [ev] = await deps.eventLog.append(trx, [{ kind: 'record', entityId: id, op: 'update', body }], at);
   await recordsRepo.insertVersions(trx, [{ record_id: id, version: Number(row.version), op: Number(row.version) === 1 ? 'create' : 'update', status: row.status, body_hash: row.body_hash, origin: row.origin, seq: Number(row.seq), at: row.updated_at }]);
   await recordsRepo.updateRecord(trx, id, { version, status, seq: (ev as { seq: number }).seq, updated_at: at });
+  await deps.onSubjectsChanged?.(trx, [Number(row.subject_id)]);
   return { id, version };
 }

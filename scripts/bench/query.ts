@@ -120,6 +120,8 @@ export async function main(argv: string[]): Promise<void> {
   const [port] = await freePorts(1);
   cfg['listen'] = { host: '127.0.0.1', port };
   cfg['auth'] = { ...(cfg['auth'] as object | undefined), queryRateLimitPerMinute: 10_000_000 };
+  // The hub's credit evaluation would start its full run after start and compete for the cores; it is timed on its own (bench evaluate).
+  cfg['evaluation'] = { ...(cfg['evaluation'] as object | undefined), enabled: false };
   writeFileSync(configFile, `${JSON.stringify(cfg, null, 2)}\n`);
   const url = `http://127.0.0.1:${port}`;
   const profiles = path.join(dir, 'profiles');

@@ -1,6 +1,6 @@
 import { html, href, page, type SafeHtml } from '../layout.ts';
 import type { SiteInfo } from '../site.ts';
-import type { PublicRecord, PublicSection, PublicSubjectPage } from '../public-data.ts';
+import type { PublicEvaluation, PublicRecord, PublicSection, PublicSubjectPage } from '../public-data.ts';
 import { REPAIRABLE_CATEGORIES } from '../tickets.ts';
 
 /** Sections left out when empty (the rest say 暂无 so a visitor sees what was checked). */
@@ -28,6 +28,16 @@ function section(s: PublicSection): SafeHtml | '' {
   return html`<section id="${s.key}"><h2>${s.title}</h2>${s.records.length === 0 ? html`<p class="muted">暂无公示信息</p>` : s.records.map((r) => recordCard(r))}</section>`;
 }
 
+/** 信用评价: the grade and the contribution of each indicator the public may see. */
+function evaluationCard(e: PublicEvaluation): SafeHtml {
+  const signed = (n: number) => `${n > 0 ? '+' : ''}${n}`;
+  return html`<section id="credit-evaluation"><h2>公共信用综合评价</h2><div class="card">
+<p><strong class="grade grade-${e.grade}">${e.grade}</strong> ${e.gradeText} · 得分 ${String(e.score)}</p>
+<p class="muted">评价模型 ${e.modelVersion}，评价日期 ${e.asOf}；各项加减分如下。</p>
+<dl class="fields">${e.factors.map((f) => html`<dt>${f.label}</dt><dd>${signed(f.points)} 分${f.note ? html` <span class="muted">${f.note}</span>` : ''}</dd>`)}</dl>
+</div></section>`;
+}
+
 export function subjectPage(site: SiteInfo, v: PublicSubjectPage): string {
   const s = v.subject;
   const body = html`<h1>${s.name}</h1>
@@ -43,6 +53,7 @@ ${s.regionName ? html`<dt>所在地区</dt><dd>${s.regionName}</dd>` : ''}
 <a class="button secondary" href="${href('/complaints/new', { code: s.code })}">投诉举报</a>
 </div>
 </div>
+${v.evaluation ? evaluationCard(v.evaluation) : ''}
 ${v.sections.map(section)}`;
   return page({ site, title: s.name, body, current: 'search' });
 }

@@ -15,6 +15,17 @@ export interface ReportModel {
   asOf: string;
   sections: ReportSection[];
   recordCount: number;
+  /** The platform's credit evaluation of the subject as the public may see it (信用评价信息), where one runs. */
+  evaluation?: ReportEvaluation;
+}
+
+export interface ReportEvaluation {
+  grade: string;
+  gradeText: string;
+  score: number;
+  modelVersion: string;
+  asOf: string;
+  factors: Array<{ label: string; points: number }>;
 }
 
 export interface ReportSection {
@@ -133,7 +144,7 @@ function entryOf(r: ReportRecord, labels: ReportLabels): ReportEntry {
  * in the sections of DOMAIN.md §7 (a category no section names goes to 其他信息), each section by category
  * order then the latest decision first.
  */
-export function buildReportModel(subject: ReportSubject, records: readonly ReportRecord[], today: string, labels: ReportLabels): ReportModel {
+export function buildReportModel(subject: ReportSubject, records: readonly ReportRecord[], today: string, labels: ReportLabels, evaluation?: ReportEvaluation): ReportModel {
   const visible = records.filter((r) => isPubliclyVisible({ publicity: r.publicity, status: r.status, publish_from: r.publishFrom, publish_until: r.publishUntil }, today));
   const order = (c: string) => CATEGORY_ORDER.get(c) ?? Number.MAX_SAFE_INTEGER;
   visible.sort((a, b) => order(a.category) - order(b.category) || a.category.localeCompare(b.category)
@@ -146,5 +157,6 @@ export function buildReportModel(subject: ReportSubject, records: readonly Repor
     asOf: today,
     sections,
     recordCount: visible.length,
+    ...(evaluation ? { evaluation } : {}),
   };
 }

@@ -147,6 +147,19 @@ export async function renderReportPdf(model: ReportModel, stamp: ReportStamp, fo
     ensureRoom(doc, 60);
     doc.fontSize(14).fillColor(COLOR.accent).text(`${CHINESE_NUMERALS[i] ?? String(i + 1)}、${section.title}`, left, doc.y, { width });
     doc.moveDown(0.3);
+    const evaluation = section.key === 'evaluation' ? model.evaluation : undefined;
+    if (evaluation) {
+      doc.fontSize(11.5).fillColor(COLOR.text).text(`公共信用综合评价：${evaluation.grade}（${evaluation.gradeText}），得分 ${evaluation.score}`, left + 14, doc.y, { width: width - 14 });
+      doc.moveDown(0.15);
+      doc.fontSize(10);
+      labelled(doc, '评价模型', `${evaluation.modelVersion}，评价日期 ${evaluation.asOf}`, left + 28, width - 28, 130);
+      for (const f of evaluation.factors) labelled(doc, f.label, `${f.points > 0 ? '+' : ''}${f.points} 分`, left + 28, width - 28, 130);
+      doc.moveDown(0.5);
+      if (section.entries.length === 0) {
+        doc.moveDown(0.4);
+        return;
+      }
+    }
     if (section.entries.length === 0) {
       doc.fontSize(10.5).fillColor(COLOR.muted).text('无相关记录', left + 14, doc.y, { width: width - 14 });
       doc.moveDown(0.8);

@@ -7,7 +7,7 @@ import { SYSTEM_PRINCIPAL } from '../../access/roles.ts';
 import type { RecordService } from '../../records/service.ts';
 import type { SchemaRegistry } from '../../records/schema-registry.ts';
 import { chinaDay } from '../visibility.ts';
-import { buildReportModel, registryLabels, type ReportModel } from './report-model.ts';
+import { type ReportEvaluation, buildReportModel, registryLabels, type ReportModel } from './report-model.ts';
 import { loadReportFont, renderReportPdf, type ReportFont } from './report-pdf.ts';
 import { creditReportsRepo } from './reports-repo.ts';
 
@@ -31,6 +31,8 @@ export interface CreditReportServiceDeps {
   font?: { path?: string; family?: string };
   /** USCCs with a wrong check character that are nevertheless registered (config identifiers.legacyCodes). */
   legacyCodes?: ReadonlySet<string>;
+  /** The subject's credit evaluation as the public may see it, where one runs (信用评价信息). */
+  evaluationOf?: (subjectKey: string) => Promise<ReportEvaluation | undefined>;
   /** Records among these with an objection open: printed （异议处理中） like a record whose status says so. */
   openObjections?: (recordIds: string[]) => Promise<Set<string>>;
 }
@@ -115,7 +117,8 @@ export class CreditReportService {
     const open = this.deps.openObjections ? await this.deps.openObjections(found.records.map((r) => r.id)) : new Set<string>();
     // An open objection reads as the standing status disputed: still shown, with its mark.
     const records = found.records.map((r) => (open.has(r.id) && r.status === 'active' ? { ...r, status: 'disputed' as const } : r));
-    const model = buildReportModel({ name: found.subject.name, code: found.subject.code, type: found.subject.type }, records, today, registryLabels(this.deps.registry));
+    const evaluation = await this.deps.evaluationOf?.(key);
+    const model = buildReportModel({ name: found.subject.name, code: found.subject.code, type: found.subject.type }, records, today, registryLabels(this.deps.registry), evaluation);
     return { model, subject: { key, name: found.subject.name, code: found.subject.code } };
   }
 
