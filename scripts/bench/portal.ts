@@ -58,12 +58,14 @@ export async function main(argv: string[]): Promise<void> {
   cfg['portal'] = { ...(cfg['portal'] as object | undefined), rateLimitPerMinute: 1_000_000 };
   // The hub's credit evaluation would start its full run after start and compete for the cores; it is timed on its own (bench evaluate).
   cfg['evaluation'] = { ...(cfg['evaluation'] as object | undefined), enabled: false };
-  writeFileSync(configFile, `${JSON.stringify(cfg, null, 2)}\n`);
+  // A config of its own beside the store's (the same relative paths), so the shared store's config stays as built.
+  const runConfig = path.join(dir, 'node', 'portal-node.json');
+  writeFileSync(runConfig, `${JSON.stringify(cfg, null, 2)}\n`);
   const url = `http://127.0.0.1:${port}`;
   const profiles = path.join(dir, 'profiles');
   rmSync(profiles, { recursive: true, force: true });
   const flags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`, '--cpu-prof-name=portal.cpuprofile'] : [];
-  const node = new NodeProcess('node', ['start', '--config', configFile], path.join(dir, 'portal-node.log'), flags);
+  const node = new NodeProcess('node', ['start', '--config', runConfig], path.join(dir, 'portal-node.log'), flags);
   try {
     await waitHealthy(url, node);
     const home = await (await fetch(`${url}/`)).text();
