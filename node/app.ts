@@ -135,90 +135,97 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     await store.close();
     throw err;
   }
-  const registry = SchemaRegistry.load();
-  const eventLog = new EventLog({ origin: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
-  // Sectors of the directory's nodes, for scope decisions, from the directory's snapshot (a few seconds old at most).
-  const scope = new ScopePolicy(async () => new Map((await directory.snapshot()).map((e) => [e.id, e.sector ?? null])));
-  // The credit evaluation (where enabled) re-evaluates a subject soon after its records change.
-  const evaluation = config.evaluation.enabled ? EvaluationService.open({ db: store.knex, clock, log, config: config.evaluation, categories: registry.categories() }) : undefined;
-  const serving = { on: false };
-  const subjectsChanged = evaluation
-    ? async (trx: Knex.Transaction, ids: number[]) => { await queueSubjects(trx, ids, clock().toISOString()); if (serving.on) evaluation.kick(); }
-    : undefined;
-  // What the public sees of an evaluation: indicators over published categories only (evaluation/public-view.ts).
-  const publicCategories = new Set(registry.categories().filter((c) => registry.meta(c).publicity.level === 'public'));
-  const publicEvaluationOf = evaluation
-    ? async (key: string) => {
-      const v = await evaluation.resultFor(key);
-      return v ? publicEvaluation(v, evaluation.versions().includes(v.modelVersion) ? evaluation.model(v.modelVersion) : undefined, publicCategories) : undefined;
-    }
-    : undefined;
-  const records = new RecordService({ store, clock, registry, vault, eventLog, log, scope, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes), publicity: config.publicity, onSubjectsChanged: subjectsChanged });
-  const audit = new AuditLog({ db: store.knex, node: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
-  const access: AccessHook = async (e) => {
-    const p = e.principal;
-    await audit.record({
-      action: e.action,
-      user: p && p.userId > 0 ? { id: p.userId, username: p.username, role: p.role } : null,
-      ip: e.ip ?? null, subject: e.subject ?? null, target: e.target ?? null, count: e.count, purpose: e.purpose ?? null,
-      ...(e.detail ? { detail: e.detail } : {}),
+  // Anything that refuses to start after the store is open (a bad holiday table or evaluation model, a webhook
+  // without its address) closes the store first, so the command or process ends instead of waiting on it.
+  try {
+    const registry = SchemaRegistry.load();
+    const eventLog = new EventLog({ origin: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
+    // Sectors of the directory's nodes, for scope decisions, from the directory's snapshot (a few seconds old at most).
+    const scope = new ScopePolicy(async () => new Map((await directory.snapshot()).map((e) => [e.id, e.sector ?? null])));
+    // The credit evaluation (where enabled) re-evaluates a subject soon after its records change.
+    const evaluation = config.evaluation.enabled ? EvaluationService.open({ db: store.knex, clock, log, config: config.evaluation, categories: registry.categories() }) : undefined;
+    const serving = { on: false };
+    const subjectsChanged = evaluation
+      ? async (trx: Knex.Transaction, ids: number[]) => { await queueSubjects(trx, ids, clock().toISOString()); if (serving.on) evaluation.kick(); }
+      : undefined;
+    // What the public sees of an evaluation: indicators over published categories only (evaluation/public-view.ts).
+    const publicCategories = new Set(registry.categories().filter((c) => registry.meta(c).publicity.level === 'public'));
+    const publicEvaluationOf = evaluation
+      ? async (key: string) => {
+        const v = await evaluation.resultFor(key);
+        return v ? publicEvaluation(v, evaluation.versions().includes(v.modelVersion) ? evaluation.model(v.modelVersion) : undefined, publicCategories) : undefined;
+      }
+      : undefined;
+    const records = new RecordService({ store, clock, registry, vault, eventLog, log, scope, nodeId: config.id, legacyCodes: new Set(config.identifiers.legacyCodes), publicity: config.publicity, onSubjectsChanged: subjectsChanged });
+    const audit = new AuditLog({ db: store.knex, node: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
+    const access: AccessHook = async (e) => {
+      const p = e.principal;
+      await audit.record({
+        action: e.action,
+        user: p && p.userId > 0 ? { id: p.userId, username: p.username, role: p.role } : null,
+        ip: e.ip ?? null, subject: e.subject ?? null, target: e.target ?? null, count: e.count, purpose: e.purpose ?? null,
+        ...(e.detail ? { detail: e.detail } : {}),
+      });
+    };
+    const users = new UserService({
+      db: store.knex, clock, tokenSecret, tokenTtlSeconds: config.auth.tokenTtlSeconds, nodeId: config.id,
+      // A username typed at sign-in is kept only when it cannot be an ID number (a person may type theirs).
+      onSignIn: async (e) => { await audit.record({ action: e.ok ? 'sign_in' : 'sign_in_failed', user: e.user, target: looksLikeResidentId(e.username) ? null : e.username, count: 0, ...(e.reason ? { detail: { reason: e.reason } } : {}) }); },
     });
-  };
-  const users = new UserService({
-    db: store.knex, clock, tokenSecret, tokenTtlSeconds: config.auth.tokenTtlSeconds, nodeId: config.id,
-    // A username typed at sign-in is kept only when it cannot be an ID number (a person may type theirs).
-    onSignIn: async (e) => { await audit.record({ action: e.ok ? 'sign_in' : 'sign_in_failed', user: e.user, target: looksLikeResidentId(e.username) ? null : e.username, count: 0, ...(e.reason ? { detail: { reason: e.reason } } : {}) }); },
-  });
-  const directory = new DirectoryService({
-    db: store.knex, clock, eventLog,
-    self: { id: config.id, role: config.role, name: config.name, region: config.region, sector: config.sector ?? null, parent: config.parentId, publicKeyPem: keys.publicKeyPem, privateKey: keys.privateKey },
-  });
-  const nodeTokens = new NodeTokenVerifier({ selfId: config.id, clock, clockSkewSeconds: config.exchange.clockSkewSeconds, lookup: (id) => directory.lookup(id) });
-  const calendar = WorkCalendar.load(config.disputes.calendarDir);
-  const sending = serving;
-  const outbox = new Outbox({ db: store.knex, clock });
-  const notifications = new NotificationDispatcher({
-    outbox, sender: opts.notificationSender ?? senderFor(config.notifications, log), clock, log,
-    batchSize: config.notifications.batchSize, maxAttempts: config.notifications.maxAttempts,
-  });
-  const tickets = new TicketService({
-    db: store.knex, clock, nodeId: config.id, eventLog, records, log, directory, notifier: outbox,
-    deadlines: new Deadlines(calendar, config.disputes.deadlines), disputes: config.disputes,
-    // A running node sends at once (startNode); a command leaves them to the node's next round.
-    onNotified: () => { if (sending.on) notifications.kick(); },
-    onRepairApproved: async (trx, recordId, at) => { await changeRecordStatus(trx, { eventLog, nodeId: config.id, onSubjectsChanged: subjectsChanged }, recordId, 'repaired', at); },
-    onRecordRevoked: async (trx, recordId, at) => { await changeRecordStatus(trx, { eventLog, nodeId: config.id, onSubjectsChanged: subjectsChanged }, recordId, 'revoked', at); },
-    onDecided: evaluation ? async (trx, key) => { await queueSubjectKeys(trx, [key], clock().toISOString()); if (serving.on) evaluation.kick(); } : undefined,
-    onRecordCorrected: (trx, recordId, corrected) => records.correct(trx, recordId, corrected),
-  });
-  const baseUrl = { current: config.listen.publicUrl ?? `http://${config.listen.host}:${config.listen.port}` };
-  const reports = new CreditReportService({
-    db: store.knex, records, registry, clock,
-    issuer: config.report.issuer ?? siteOf(config).name,
-    verifyUrl: () => `${baseUrl.current.replace(/\/$/, '')}/verify`,
-    font: { path: config.report.font, ...(config.report.fontFamily ? { family: config.report.fontFamily } : {}) },
-    legacyCodes: new Set(config.identifiers.legacyCodes),
-    openObjections: (ids) => ticketsRepo.openFor(store.knex, 'objection', ids),
-    ...(publicEvaluationOf ? { evaluationOf: publicEvaluationOf } : {}),
-  });
-  // One instance per process: the per-minute limits of the clients live in it.
-  const open = new OpenAccess({ db: store.knex, clock, registry, vault, eventLog, config: config.open, tokenSecret, nodeId: config.id, access });
-  const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey, audit, tickets });
-  const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey, audit });
-  let closed = false;
-  const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.snapshot()).map((e) => [e.id, e.name] as [string, string])]);
-  return {
-    config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames, tickets, reports, baseUrl,
-    calendar, outbox, notifications, sendNotifications: sending, open, evaluation, publicEvaluationOf,
-    async close() {
-      if (closed) return;
-      closed = true;
-      await notifications.stop();
-      await evaluation?.idle();
-      await audit.close();
-      await store.close();
-    },
-  };
+    const directory = new DirectoryService({
+      db: store.knex, clock, eventLog,
+      self: { id: config.id, role: config.role, name: config.name, region: config.region, sector: config.sector ?? null, parent: config.parentId, publicKeyPem: keys.publicKeyPem, privateKey: keys.privateKey },
+    });
+    const nodeTokens = new NodeTokenVerifier({ selfId: config.id, clock, clockSkewSeconds: config.exchange.clockSkewSeconds, lookup: (id) => directory.lookup(id) });
+    const calendar = WorkCalendar.load(config.disputes.calendarDir);
+    const sending = serving;
+    const outbox = new Outbox({ db: store.knex, clock });
+    const notifications = new NotificationDispatcher({
+      outbox, sender: opts.notificationSender ?? senderFor(config.notifications, log), clock, log,
+      batchSize: config.notifications.batchSize, maxAttempts: config.notifications.maxAttempts,
+    });
+    const tickets = new TicketService({
+      db: store.knex, clock, nodeId: config.id, eventLog, records, log, directory, notifier: outbox,
+      deadlines: new Deadlines(calendar, config.disputes.deadlines), disputes: config.disputes,
+      // A running node sends at once (startNode); a command leaves them to the node's next round.
+      onNotified: () => { if (sending.on) notifications.kick(); },
+      onRepairApproved: async (trx, recordId, at) => { await changeRecordStatus(trx, { eventLog, nodeId: config.id, onSubjectsChanged: subjectsChanged }, recordId, 'repaired', at); },
+      onRecordRevoked: async (trx, recordId, at) => { await changeRecordStatus(trx, { eventLog, nodeId: config.id, onSubjectsChanged: subjectsChanged }, recordId, 'revoked', at); },
+      onDecided: evaluation ? async (trx, key) => { await queueSubjectKeys(trx, [key], clock().toISOString()); if (serving.on) evaluation.kick(); } : undefined,
+      onRecordCorrected: (trx, recordId, corrected) => records.correct(trx, recordId, corrected),
+    });
+    const baseUrl = { current: config.listen.publicUrl ?? `http://${config.listen.host}:${config.listen.port}` };
+    const reports = new CreditReportService({
+      db: store.knex, records, registry, clock,
+      issuer: config.report.issuer ?? siteOf(config).name,
+      verifyUrl: () => `${baseUrl.current.replace(/\/$/, '')}/verify`,
+      font: { path: config.report.font, ...(config.report.fontFamily ? { family: config.report.fontFamily } : {}) },
+      legacyCodes: new Set(config.identifiers.legacyCodes),
+      openObjections: (ids) => ticketsRepo.openFor(store.knex, 'objection', ids),
+      ...(publicEvaluationOf ? { evaluationOf: publicEvaluationOf } : {}),
+    });
+    // One instance per process: the per-minute limits of the clients live in it.
+    const open = new OpenAccess({ db: store.knex, clock, registry, vault, eventLog, config: config.open, tokenSecret, nodeId: config.id, access });
+    const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey, audit, tickets });
+    const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey, audit });
+    let closed = false;
+    const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.snapshot()).map((e) => [e.id, e.name] as [string, string])]);
+    return {
+      config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames, tickets, reports, baseUrl,
+      calendar, outbox, notifications, sendNotifications: sending, open, evaluation, publicEvaluationOf,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await notifications.stop();
+        await evaluation?.idle();
+        await audit.close();
+        await store.close();
+      },
+    };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
 }
 
 export function createApp(ctx: NodeContext): Express {

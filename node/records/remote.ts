@@ -10,13 +10,7 @@ import { chinaDay } from '../publicity/visibility.ts';
 /** A record event of another origin, as the exchange stored it in the event log. */
 export interface RemoteRecordEvent { origin: string; seq: number; entityId: string; op: string; body: unknown; at: string }
 
-export interface RemoteApplyResult {
-  applied: number;
-  skipped: number;
-  conflicts: number;
-  /** The subjects whose records changed. */
-  subjectIds?: number[];
-}
+export interface RemoteApplyResult { applied: number; skipped: number; conflicts: number }
 
 /** The fields of a stored record body (records/service.ts `storedBody`) that the projection reads. */
 interface RemoteBody {
@@ -119,7 +113,7 @@ interface Current { version: number; status: string; origin: string; seq: number
  * counted as a conflict and left unprojected: throwing would refuse the batch, and the exchange would stall on
  * it forever. A body that is not a record body throws (the batch is refused).
  */
-export async function applyRecordEvents(trx: Knex.Transaction, events: RemoteRecordEvent[], seal: (cipher: string) => string, log?: Logger, decide?: DecidePublicity): Promise<RemoteApplyResult> {
+export async function applyRecordEvents(trx: Knex.Transaction, events: RemoteRecordEvent[], seal: (cipher: string) => string, log?: Logger, decide?: DecidePublicity, onSubjectsChanged?: (trx: Knex.Transaction, subjectIds: number[]) => Promise<void>): Promise<RemoteApplyResult> {
   const result: RemoteApplyResult = { applied: 0, skipped: 0, conflicts: 0 };
   const parsed = events.map((ev) => ({ ev, body: parseBody(ev) }));
   if (parsed.length === 0) return result;
@@ -224,6 +218,6 @@ export async function applyRecordEvents(trx: Knex.Transaction, events: RemoteRec
   await recordsRepo.insertRecords(trx, inserts);
   // After the inserts: versions of a record first seen in this batch refer to its new row.
   await recordsRepo.insertVersions(trx, superseded);
-  result.subjectIds = [...new Set([...subjectOf.keys()].map((row) => row.subject_id))];
+  if (onSubjectsChanged && subjectOf.size) await onSubjectsChanged(trx, [...new Set([...subjectOf.keys()].map((row) => row.subject_id))]);
   return result;
 }

@@ -230,9 +230,7 @@ export class RecordService {
     // Bodies written before publicity travelled in them are judged here, as their origin would have.
     const { registry, publicity } = this.deps;
     const decide = (facts: RecordFacts) => (registry.has(facts.category) ? publicityOf(registry.meta(facts.category).publicity, facts, publicity) : undefined);
-    const result = await applyRecordEvents(trx, events, (c) => this.deps.vault.reseal(c), this.deps.log, decide);
-    if (this.deps.onSubjectsChanged && result.subjectIds?.length) await this.deps.onSubjectsChanged(trx, result.subjectIds);
-    return result;
+    return applyRecordEvents(trx, events, (c) => this.deps.vault.reseal(c), this.deps.log, decide, this.deps.onSubjectsChanged);
   }
 
   /**

@@ -29,9 +29,11 @@ describe('credit-node evaluate', () => {
 
     const stored = cli(['evaluate', '--subject', companyCode(1), '--stored', '--config', node.configFile]);
     expect((stored.json as { results: Array<{ modelVersion: string; grade: string }> }).results.map((r) => [r.modelVersion, r.grade])).to.deep.equal([['2026.1', 'C']]);
+    // The ingest queued both subjects (the running node would have worked the queue within seconds).
     const stats = cli(['evaluate', '--stats', '--config', node.configFile]);
-    expect(stats.json).to.deep.include({ modelVersion: '2026.1', grades: { B: 1, C: 1 }, queued: 0 });
-    expect((cli(['evaluate', '--pending', '--config', node.configFile]).json as { subjects: number }).subjects).to.equal(0);
+    expect(stats.json).to.deep.include({ modelVersion: '2026.1', grades: { B: 1, C: 1 }, queued: 2 });
+    expect((cli(['evaluate', '--pending', '--config', node.configFile]).json as { subjects: number }).subjects).to.equal(2);
+    expect(cli(['evaluate', '--stats', '--config', node.configFile]).json).to.deep.include({ queued: 0 });
   });
 
   it('refuses bad usage, an unknown model and a bad model file', () => {
