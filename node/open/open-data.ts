@@ -59,22 +59,8 @@ export function visibleToClient(r: VersionFacts, client: Client, scope: Scope, t
   return false;
 }
 
-/** The fields of a stored record body the open view is built from. */
-export interface RecordSource {
-  id: string;
-  category: string;
-  externalId: string;
-  decisionDate: string;
-  severity: string | null;
-  sourceUnit: { code: string; name: string };
-  status: string;
-  publicity: string;
-  publishFrom: string | null;
-  publishUntil: string | null;
-  version: number;
-  updatedAt: string;
-  data: Record<string, unknown>;
-}
+/** The fields of a stored record body the open view is built from: the same as the view, data before narrowing. */
+export type RecordSource = OpenRecord;
 
 export function openRecord(registry: SchemaRegistry, scope: Scope, r: RecordSource): OpenRecord {
   return {
