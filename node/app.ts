@@ -117,6 +117,8 @@ export interface OpenOptions {
   log?: Logger;
   /** Sync with the parent on the config's schedules and after local changes (default: when a parent is configured). */
   schedule?: boolean;
+  /** The node's recurring jobs (withdrawal, notifications, escalation, evaluation); default: as `schedule`. */
+  jobs?: boolean;
   /** Sends ticket notifications (default: the config's, notifications.sender): an SMS or e-mail gateway plugs in here. */
   notificationSender?: NotificationSender;
 }
@@ -320,12 +322,15 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
   }
   // Every node withdraws its own expired records from public view (the dates travel with the records).
   let withdrawal: WithdrawalSchedule | undefined;
-  if ((opts.schedule ?? true) && config.schedules['withdraw']) {
+  // The node's own recurring work (withdrawal, notifications, escalation, evaluation) runs with the sync schedule
+  // unless `jobs` says otherwise (the demo syncs itself first but runs these).
+  const jobs = opts.jobs ?? opts.schedule ?? true;
+  if (jobs && config.schedules['withdraw']) {
     withdrawal = startWithdrawalSchedule({ db: ctx.store.knex, clock: ctx.clock, log: ctx.log, registry: ctx.registry, publicity: config.publicity }, config.schedules['withdraw']);
   }
   // Ticket notifications go out on their schedule and right after each change; late steps are escalated.
   let escalation: EscalationSchedule | undefined;
-  if (opts.schedule ?? true) {
+  if (jobs) {
     ctx.sendNotifications.on = true;
     if (config.schedules['notify']) ctx.notifications.start(config.schedules['notify']);
     if (config.schedules['escalate']) {
@@ -337,7 +342,7 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
   }
   // Full credit evaluation on its schedule (and once after start unless today's ran); changed subjects within seconds.
   let evaluationJobs: EvaluationJobs | undefined;
-  if ((opts.schedule ?? true) && ctx.evaluation && config.schedules['evaluate']) {
+  if (jobs && ctx.evaluation && config.schedules['evaluate']) {
     evaluationJobs = startEvaluationJobs(ctx.evaluation, config.schedules['evaluate'], { log: ctx.log });
   }
   let stopped = false;

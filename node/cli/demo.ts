@@ -110,7 +110,7 @@ async function startAll(nodes: FederationNode[]): Promise<RunningNode[]> {
     for (const n of nodes) {
       try {
         // Only the log level is taken from the environment: a port or store override would hit all four nodes.
-        running.push(await startNode(loadConfig(n.configFile, env), { schedule: false }));
+        running.push(await startNode(loadConfig(n.configFile, env), { schedule: false, jobs: true }));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new UsageError(`端口 ${n.spec.port} 已被占用（节点 ${n.spec.id}）：请先停止占用该端口的程序，或删除演示目录后用 --base-port 换一组端口`);
         throw err;
