@@ -4,9 +4,9 @@ import { asyncHandler } from '../http/async-handler.ts';
 import type { TicketService, RepairApplication } from './tickets.ts';
 import type { ComplaintInput, ObjectionInput } from './filing.ts';
 import { checkEvidence, evidenceFromJson, type EvidenceFile, type EvidenceLimits } from './evidence.ts';
-import { ticketUpload } from './evidence-upload.ts';
+import { ticketUpload } from '../http/evidence-upload.ts';
 import type { TicketType } from './ticket-types.ts';
-import { validateBody } from '../openapi/validate-body.ts';
+import { validateBody } from '../http/validate-body.ts';
 
 export interface PublicTicketRouteDeps {
   tickets: TicketService;

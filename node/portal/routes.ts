@@ -1,5 +1,5 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import { ticketUpload } from '../disputes/evidence-upload.ts';
+import { ticketUpload } from '../http/evidence-upload.ts';
 import { asyncHandler } from '../http/async-handler.ts';
 import { BadRequest, NotFound, isCreditNodeError } from '../errors.ts';
 import { checkCode } from '../identity/index.ts';

@@ -12,7 +12,7 @@ import {
   checkEvidence, cleanEvidenceName, evidenceForEvent, evidenceFromEvent, evidenceFromJson, evidenceMeta, sniffEvidenceType,
   type EvidenceFileInput, type EvidenceLimits,
 } from '../../node/disputes/evidence.ts';
-import { ticketUpload } from '../../node/disputes/evidence-upload.ts';
+import { ticketUpload } from '../../node/http/evidence-upload.ts';
 
 const MiB = 1024 * 1024;
 const limits: EvidenceLimits = { ...DEFAULT_EVIDENCE };

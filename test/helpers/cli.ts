@@ -23,3 +23,23 @@ export function cli(args: string[], opts: { input?: string; env?: NodeJS.Process
 export function cliSpawn(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/**
+ * The real CLI in a child process, asynchronously: a test's own node keeps serving its store meanwhile (a blocked
+ * event loop could hold a PostgreSQL lock the child waits for). `json` is the last stdout line parsed.
+ */
+export function cliAsync(args: string[], input = ''): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
+    child.on('error', reject);
+    child.on('close', (status) => {
+      const lines = stdout.split('\n').filter((l) => l.trim()).map((l) => { try { return JSON.parse(l) as unknown; } catch { return l; } });
+      resolve({ status, stdout, stderr, json: lines[lines.length - 1], lines });
+    });
+    child.stdin.end(input);
+  });
+}

@@ -1,29 +1,14 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import request from 'supertest';
 import { backends, tempNode, type TempNode } from '../helpers/node.ts';
 import { companyCode, penalty, personCode } from '../helpers/records.ts';
 import { openApp, tokenFor } from './app.ts';
-
-const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../node/cli.ts');
+import { cliAsync } from '../helpers/cli.ts';
 
 /** `credit-node clients …` in a child process, asynchronously (the test's node keeps serving its store meanwhile). */
-function clientsCli(args: string[]): Promise<{ status: number | null; stdout: string; json: Record<string, unknown> | undefined; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'clients', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
-    child.on('error', reject);
-    child.on('close', (status) => {
-      let json: Record<string, unknown> | undefined;
-      try { json = JSON.parse(stdout.trim().split('\n').pop() ?? '') as Record<string, unknown>; } catch { json = undefined; }
-      resolve({ status, stdout, json, stderr });
-    });
-  });
+async function clientsCli(args: string[]): Promise<{ status: number | null; stdout: string; json: Record<string, unknown> | undefined; stderr: string }> {
+  const r = await cliAsync(['clients', ...args]);
+  return { ...r, json: r.json !== null && typeof r.json === 'object' ? (r.json as Record<string, unknown>) : undefined };
 }
 
 for (const backend of backends()) {

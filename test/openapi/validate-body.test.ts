@@ -4,7 +4,7 @@ import express, { Router } from 'express';
 import { pino } from 'pino';
 import { createHttpApp } from '../../node/http/app.ts';
 import { ApiSchemas } from '../../node/openapi/api-schemas.ts';
-import { validateBody } from '../../node/openapi/validate-body.ts';
+import { validateBody } from '../../node/http/validate-body.ts';
 
 const good = { recordId: 'a1b2c3', reason: 'wrong', description: '处罚决定书载明的罚款金额与公示的金额不一致。', claimant: { name: '张经理', phone: '0531-88886666' } };
 

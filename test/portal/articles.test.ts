@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import request from 'supertest';
 import type { Express } from 'express';
@@ -9,29 +7,10 @@ import { backends, fixedClock, tempNode, type TempNode } from '../helpers/node.t
 import { ArticleService } from '../../node/portal/articles.ts';
 import { portalApp } from './app.ts';
 import { JINAN_MARKET } from '../helpers/records.ts';
+import { cliAsync } from '../helpers/cli.ts';
 
-const RUNNER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'articles-cli.ts');
-
-/**
- * The command in a child process, asynchronously: the test's own node keeps serving its store meanwhile (a
- * blocked event loop could hold a PostgreSQL lock the child waits for).
- */
-function articlesCli(args: string[], input = ''): Promise<{ status: number | null; json: unknown; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString('utf8'); });
-    child.on('error', reject);
-    child.on('close', (status) => {
-      let json: unknown;
-      try { json = JSON.parse(stdout.trim().split('\n').pop() ?? ''); } catch { json = undefined; }
-      resolve({ status, json, stderr });
-    });
-    child.stdin.end(input);
-  });
-}
+/** `credit-node articles …` in a child process, asynchronously. */
+const articlesCli = (args: string[], input = '') => cliAsync(['articles', ...args], input);
 
 for (const backend of backends()) {
   describe(`portal articles on ${backend}`, () => {

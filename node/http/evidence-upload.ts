@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import busboy from 'busboy';
 import { BadRequest, PayloadTooLarge, type CreditNodeError, type ErrorDetail } from '../errors.ts';
-import { megabytes, type EvidenceFileInput, type EvidenceLimits } from './evidence.ts';
+import { megabytes, type EvidenceFileInput, type EvidenceLimits } from '../disputes/evidence.ts';
 
 /** The text fields and evidence files of a ticket form. */
 export interface TicketUpload { fields: Record<string, string>; files: EvidenceFileInput[] }

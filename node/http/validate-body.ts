@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { ErrorObject, SchemaObject } from 'ajv';
 import { BadRequest, type ErrorDetail } from '../errors.ts';
-import { ApiSchemas } from './api-schemas.ts';
+import { ApiSchemas } from '../openapi/api-schemas.ts';
 
 const TYPE_NAMES: Readonly<Record<string, string>> = {
   string: '文本', number: '数字', integer: '整数', boolean: '布尔值（true 或 false）', array: '数组', object: '对象', null: '空值（null）',
