@@ -1,6 +1,5 @@
 import { parse, printResult, say, withNode } from './common.ts';
 import { UsageError } from '../errors.ts';
-import { EvaluationService } from '../evaluation/service.ts';
 import { subjectKeyOf } from '../query/subject-report.ts';
 
 const HELP = `用法：
@@ -32,8 +31,8 @@ export async function run(argv: string[]): Promise<number> {
   if (actions.length !== 1) throw new UsageError(`请指定 --all、--subject、--pending、--stats 或 --models 之一\n${HELP}`);
   const opts = { ...(values.model !== undefined ? { model: values.model } : {}), ...(values['as-of'] !== undefined ? { asOf: values['as-of'] } : {}) };
   return withNode(String(values.config), async (ctx, config) => {
-    if (!config.evaluation.enabled) throw new UsageError('本节点未开启信用评价（配置项 evaluation.enabled）');
-    const service = EvaluationService.open({ db: ctx.store.knex, clock: ctx.clock, log: ctx.log, config: config.evaluation, categories: ctx.registry.categories() });
+    const service = ctx.evaluation;
+    if (!config.evaluation.enabled || !service) throw new UsageError('本节点未开启信用评价（配置项 evaluation.enabled）');
     switch (actions[0]) {
       case 'models':
         printResult({ current: service.currentModel.version, models: service.versions().map((v) => ({ version: v, title: service.model(v).title, effectiveFrom: service.model(v).effectiveFrom, file: service.model(v).file })) });

@@ -218,12 +218,12 @@ export class TicketService {
       history: [...t.history, { at, node: this.deps.nodeId, status: 'resolved', outcome, ...(reasons ? { note: reasons } : {}) }],
     };
     await this.commit(next, 'update', async (trx) => {
+      if (next.subject) await this.deps.onDecided?.(trx, next.subject.key);
       if (!t.recordId) return;
       if (t.type === 'repair' && outcome === 'approved') await this.deps.onRepairApproved(trx, t.recordId, at);
       if (t.type === 'objection' && outcome === 'revoked') await this.deps.onRecordRevoked(trx, t.recordId, at);
       if (t.type === 'objection' && outcome === 'corrected') next.correctedVersion = await this.deps.onRecordCorrected(trx, t.recordId, decision.record);
     });
-    if (next.subject && this.deps.onDecided) await this.deps.db.transaction(async (trx) => { await this.deps.onDecided?.(trx, (next.subject as { key: string }).key); });
     this.deps.log.info({ ticket: next.number, outcome, by: principal.username }, 'ticket resolved');
     return next;
   }
