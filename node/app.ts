@@ -63,7 +63,13 @@ import { EvaluationService, queueSubjectKeys, queueSubjects, type EvaluationView
 import { publicEvaluation } from './evaluation/public-view.ts';
 import { startEvaluationJobs, type EvaluationJobs } from './evaluation/jobs.ts';
 import { openRoutes } from './open/routes.ts';
+import { startBackupSchedule } from './store/backup-schedule.ts';
+import type { ScheduledJob } from './jobs/schedule.ts';
 import { clientsAdminRoutes } from './open/admin-routes.ts';
+import { DashboardService } from './dashboard/data.ts';
+import { dashboardApi, dashboardPages } from './dashboard/routes.ts';
+import { NodeMetrics } from './monitoring/metrics.ts';
+import { metricsRoutes } from './monitoring/routes.ts';
 
 /** Everything a running node (or a CLI command) works with, built once from a validated Config. */
 export interface NodeContext {
@@ -105,6 +111,8 @@ export interface NodeContext {
   publicEvaluationOf: ((subjectKey: string) => Promise<EvaluationView | undefined>) | undefined;
   /** Third-party clients: registration, tokens, scoped reads, quotas and the changes feed (open/). */
   open: OpenAccess;
+  /** This node's Prometheus metrics (GET /metrics, monitoring/). */
+  metrics: NodeMetrics;
   /** Set by startNode: ticket changes kick the dispatcher (a command leaves them to the running node). */
   sendNotifications: { on: boolean };
   /** The address the public reaches this node at: listen.publicUrl, else where it listens (set by startNode). */
@@ -182,6 +190,8 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     const calendar = WorkCalendar.load(config.disputes.calendarDir);
     const sending = serving;
     const outbox = new Outbox({ db: store.knex, clock });
+    // This node's own registry (several nodes share a process in tests and the demo).
+    const metrics = new NodeMetrics({ db: store.knex, nodeId: config.id, role: config.role, region: config.region, clock, log, eventLog, outbox, countsCacheSeconds: config.metrics.countsCacheSeconds });
     const notifications = new NotificationDispatcher({
       outbox, sender: opts.notificationSender ?? senderFor(config.notifications, log), clock, log,
       batchSize: config.notifications.batchSize, maxAttempts: config.notifications.maxAttempts,
@@ -209,15 +219,17 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     // One instance per process: the per-minute limits of the clients live in it.
     const open = new OpenAccess({ db: store.knex, clock, registry, vault, eventLog, config: config.open, tokenSecret, nodeId: config.id, access });
     const exchange = new ExchangeService({ db: store.knex, config, clock, log, eventLog, directory, records, privateKey: keys.privateKey, audit, tickets });
-    const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey, audit });
+    metrics.watchProjection(() => exchange.projectionPending());
+    const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey, audit, onBatch: metrics.exchangeBatch });
     let closed = false;
     const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.snapshot()).map((e) => [e.id, e.name] as [string, string])]);
     return {
       config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames, tickets, reports, baseUrl,
-      calendar, outbox, notifications, sendNotifications: sending, open, evaluation, publicEvaluationOf,
+      calendar, outbox, notifications, sendNotifications: sending, open, evaluation, publicEvaluationOf, metrics,
       async close() {
         if (closed) return;
         closed = true;
+        await exchange.close();
         await notifications.stop();
         await evaluation?.idle();
         await audit.close();
@@ -256,10 +268,18 @@ export function createApp(ctx: NodeContext): Express {
     reports: ctx.reports, layout: pageFrame(siteOf(ctx.config)), log: ctx.log, issuesPerMinute: ctx.config.report.issuesPerMinute,
     onIssue: (i) => ctx.access({ principal: null, action: 'export', subject: i.subjectKey, target: i.number, count: i.recordCount, ip: i.ip, detail: { report: i.number, digest: i.digest } }),
   }));
+  // The operators' dashboard (pages at /ops, JSON for scripts), computed at most every 15 s.
+  const dashboard = new DashboardService({
+    store: ctx.store, config: ctx.config, directory: ctx.directory, eventLog: ctx.eventLog, clock: ctx.clock, registry: ctx.registry, cacheMs: 15_000,
+    ticketStats: async () => ticketStats(ctx.store.knex, ctx.clock, await ctx.nodeNames()),
+  });
+  const dashboardDeps = { dashboard, users: ctx.users, log: ctx.log, nodeName: ctx.config.name, signInPerMinute: ctx.config.auth.signInRateLimitPerMinute, tokenTtlSeconds: ctx.config.auth.tokenTtlSeconds, publicUrl: ctx.config.listen.publicUrl };
   return createHttpApp({
     log: ctx.log,
     routers: [
       ['/healthz', healthRoutes(ctx.config)],
+      // Prometheus text for operators and the scrape token (CONTRACT.md; metrics.enabled, metrics.token).
+      ...(ctx.config.metrics.enabled ? [['/metrics', metricsRoutes({ metrics: ctx.metrics, users: ctx.users, token: ctx.config.metrics.token })] as [string, Router]] : []),
       // The OpenAPI 3.1 description of the public and third-party APIs (GET /openapi.json, /public/v1/openapi.json).
       ['/', openApiRoutes()],
       ['/api/v1/auth', authRoutes(ctx.users, ctx.config.auth.signInRateLimitPerMinute)],
@@ -279,6 +299,8 @@ export function createApp(ctx: NodeContext): Express {
       ['/api/v1/audit', auditRoutes({ audit: ctx.audit, users: ctx.users, subjectKeyOf: (code) => subjectKeyOf(ctx.vault, code).key })],
       ['/exchange/v1', exchangeRoutes({ db: ctx.store.knex, eventLog: ctx.eventLog, verifier: ctx.nodeTokens, directory: ctx.directory, exchange: ctx.exchange, maxBatchBytes: ctx.config.exchange.maxBatchBytes, clock: ctx.clock })],
       ['/api/v1/articles', articlesAdminRoutes({ db: ctx.store.knex, clock: ctx.clock, users: ctx.users, access: ctx.access })],
+      ['/api/v1/federation', dashboardApi(dashboardDeps)],
+      ['/ops', dashboardPages(dashboardDeps)],
       ['/public/v1', publicApiRoutes(portal)],
       // The website: pages, then the credit report and its verification in the site's frame, then the HTML 404.
       ['/', portalRoutes(portal)],
@@ -287,6 +309,8 @@ export function createApp(ctx: NodeContext): Express {
     ],
     // The exchange reads its own bodies; ticket filings carry evidence files up to their own limit.
     ownBodies: ['/exchange/', '/public/v1/objections', '/public/v1/complaints'],
+    onRequestDone: (r) => ctx.metrics.observeRequest(r),
+    onError: (code) => ctx.metrics.countError(code),
   });
 }
 
@@ -314,6 +338,8 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
   const url = `http://${host}:${addr.port}`;
   if (!config.listen.publicUrl) ctx.baseUrl.current = url;
   ctx.log.info({ url }, 'node listening');
+  // Received events a crash or a stop left unprojected are projected now, behind the batches that arrive.
+  ctx.exchange.kickProjector();
   let scheduler: SyncScheduler | undefined;
   if ((opts.schedule ?? true) && config.parentUrl) {
     scheduler = new SyncScheduler(ctx.sync, config, ctx.log);
@@ -345,6 +371,9 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
   if (jobs && ctx.evaluation && config.schedules['evaluate']) {
     evaluationJobs = startEvaluationJobs(ctx.evaluation, config.schedules['evaluate'], { log: ctx.log });
   }
+  // Backups of the store into backup.dir on schedules.backup (off unless set), keeping backup.keep.
+  let backups: ScheduledJob<unknown> | undefined;
+  if (jobs && config.schedules['backup']) backups = startBackupSchedule(ctx, config.schedules['backup']);
   let stopped = false;
   return {
     ctx,
@@ -354,6 +383,7 @@ export async function startNode(config: Config, opts: OpenOptions = {}): Promise
       if (stopped) return;
       stopped = true;
       await evaluationJobs?.stop();
+      await backups?.stop();
       await scheduler?.stop();
       await withdrawal?.stop();
       await escalation?.stop();

@@ -20,6 +20,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   articles: () => import('./cli/articles.ts'),
   clients: () => import('./cli/clients.ts'),
   evaluate: () => import('./cli/evaluate.ts'),
+  backup: () => import('./cli/backup.ts'),
+  restore: () => import('./cli/restore.ts'),
+  recover: () => import('./cli/recover.ts'),
 };
 
 const USAGE = `用法：credit-node <命令> [选项]
@@ -40,6 +43,9 @@ const USAGE = `用法：credit-node <命令> [选项]
   articles    信用网站文章（信用动态、政策法规）：add / list / remove
   clients     第三方机构接入：add / list / suspend / resume / revoke / authorise / usage
   evaluate    信用评价：按模型全量或增量计算、查看主体评价结果
+  backup      在线备份节点存储（--out <文件>；不指定则写入 backup.dir 并按 backup.keep 保留）
+  restore     从备份文件恢复到空的数据目录（--from <文件>，须先放回原节点的配置和密钥并停止节点）
+  recover     数据丢失后从上级节点恢复本节点及下级节点的事件链（须先放回配置和密钥），再下行同步
   demo        启动演示联邦（省级平台、济南市、济南市市场监管局、省税务局四个节点，含生成数据）
 
 每个命令都接受 --config <文件>（默认 ./credit-node.json）。`;

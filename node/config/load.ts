@@ -55,6 +55,7 @@ export const DEFAULT_EXCHANGE: Omit<ExchangeConfig, 'interest'> = {
   retry: { attempts: 5, baseDelayMs: 500, maxDelayMs: 60_000 },
   downScanLimit: 50_000,
   clockSkewSeconds: 300,
+  inlineProjectionEvents: 256,
 };
 
 function resolveExchange(raw: Partial<ExchangeConfig> | undefined): ExchangeConfig {
@@ -69,6 +70,7 @@ function resolveExchange(raw: Partial<ExchangeConfig> | undefined): ExchangeConf
     retry: { ...DEFAULT_EXCHANGE.retry, ...(r.retry ?? {}) },
     downScanLimit: r.downScanLimit ?? DEFAULT_EXCHANGE.downScanLimit,
     clockSkewSeconds: r.clockSkewSeconds ?? DEFAULT_EXCHANGE.clockSkewSeconds,
+    inlineProjectionEvents: r.inlineProjectionEvents ?? DEFAULT_EXCHANGE.inlineProjectionEvents,
     interest,
   };
 }
@@ -140,6 +142,8 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   if (env['CREDIT_NODE_DATA_DIR']) raw['dataDir'] = env['CREDIT_NODE_DATA_DIR'];
   if (env['CREDIT_NODE_PG_URL']) raw['store'] = { ...(raw['store'] as object), client: 'pg', connection: env['CREDIT_NODE_PG_URL'] };
   if (env['CREDIT_NODE_LOG_LEVEL']) raw['log'] = { level: env['CREDIT_NODE_LOG_LEVEL'] };
+  // The scrape token may stay out of the config file (a secret), set by the service manager instead.
+  if (env['CREDIT_NODE_METRICS_TOKEN']) raw['metrics'] = { ...(raw['metrics'] as object | undefined), token: env['CREDIT_NODE_METRICS_TOKEN'] };
 }
 
 /** Turns a raw, already validated config into a Config with defaults and absolute paths. */
@@ -191,6 +195,8 @@ export function resolveConfig(raw: Record<string, unknown>, baseDir: string): Co
       ...(r.evaluation?.model ? { model: r.evaluation.model } : {}),
       batchSize: r.evaluation?.batchSize ?? 5000,
     },
+    metrics: { enabled: r.metrics?.enabled ?? true, ...(r.metrics?.token ? { token: r.metrics.token } : {}), countsCacheSeconds: r.metrics?.countsCacheSeconds ?? 60 },
+    backup: { dir: abs(r.backup?.dir ?? 'backups'), keep: r.backup?.keep ?? 7 },
     notifications: { sender: r.notifications?.sender ?? 'log', ...(r.notifications?.webhookUrl ? { webhookUrl: r.notifications.webhookUrl } : {}), batchSize: r.notifications?.batchSize ?? 50, maxAttempts: r.notifications?.maxAttempts ?? 10 },
   };
   if (r.sector) cfg.sector = r.sector;

@@ -52,6 +52,10 @@ export interface Config {
   open: OpenConfig;
   /** Credit evaluation (evaluation/). */
   evaluation: EvaluationConfig;
+  /** GET /metrics for operators and Prometheus (monitoring/). */
+  metrics: MetricsConfig;
+  /** Scheduled backups (store/backup*.ts): where they go and how many are kept; the time is schedules.backup. */
+  backup: BackupConfig;
   /** Where the config was read from (absolute), if from a file. */
   configFile?: string;
 }
@@ -76,6 +80,12 @@ export interface ExchangeConfig {
   retry: { attempts: number; baseDelayMs: number; maxDelayMs: number };
   downScanLimit: number;
   clockSkewSeconds: number;
+  /**
+   * A received batch of at most this many events is projected into records and tickets in its own transaction
+   * when nothing received earlier waits for projection; larger batches are stored at log speed and projected
+   * right after by the background projector (exchange/service.ts).
+   */
+  inlineProjectionEvents: number;
   interest: Record<NodeRole, InterestRule>;
 }
 
@@ -144,4 +154,20 @@ export interface EvaluationConfig {
   /** The model version in use; undefined: the highest in the folder. */
   model?: string;
   batchSize: number;
+}
+
+export interface MetricsConfig {
+  /** Serves GET /metrics (default true). */
+  enabled: boolean;
+  /** A scrape token for Prometheus (Authorization: Bearer <token>); without it only signed-in operators may read. */
+  token?: string;
+  /** How old the store counts (records, subjects, events) may be before a scrape recounts them; default 60. */
+  countsCacheSeconds: number;
+}
+
+export interface BackupConfig {
+  /** Absolute folder of the scheduled backups (default: backups/ beside the config file). */
+  dir: string;
+  /** How many of this node's backups the folder keeps; older ones are deleted after each new one (default 7). */
+  keep: number;
 }

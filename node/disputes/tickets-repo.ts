@@ -75,8 +75,7 @@ export const ticketsRepo = {
     const rows = await selectRows<{ k: string | null; closed: number | string; overdue: number | string; n: number | string }>(db,
       `select "${by}" as "k", case when "status" = 'resolved' then 1 else 0 end as "closed",
               case when "status" <> 'resolved' and "due_on" < ? then 1 else 0 end as "overdue", count(*) as "n"
-         from "tickets" group by "${by}", case when "status" = 'resolved' then 1 else 0 end,
-              case when "status" <> 'resolved' and "due_on" < ? then 1 else 0 end`, [today, today]);
+         from "tickets" group by 1, 2, 3`, [today]);
     const out = new Map<string | null, TicketCount>();
     for (const r of rows) {
       const c = out.get(r.k) ?? { key: r.k, open: 0, overdue: 0, closed: 0 };

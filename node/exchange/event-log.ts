@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { canonicalize, sha256Hex } from './canonical-json.ts';
 import { insertMany } from '../store/bulk.ts';
+import { selectRow, selectRows } from '../store/read.ts';
 import type { Clock } from '../clock.ts';
 import { routingOf } from './routing.ts';
 import type { KeyObject } from 'node:crypto';
@@ -258,8 +259,8 @@ export class EventLog {
 
   /** Events of one origin with after < seq <= upto, bodies as stored text, for a batch. */
   async rawEventsOf(db: Knex | Knex.Transaction, origin: string, after: number, upto: number): Promise<RawEvent[]> {
-    const rows = (await db('events').select('pos', 'origin', 'seq', 'kind', 'entity_id', 'op', 'body', 'at', 'prev_hash', 'hash')
-      .where({ origin }).andWhere('seq', '>', after).andWhere('seq', '<=', upto).orderBy('seq')) as EventRow[];
+    // The sender's hot path: a prepared statement, not the query builder (DESIGN.md §3).
+    const rows = await selectRows<EventRow>(db, 'select "pos", "origin", "seq", "kind", "entity_id", "op", "body", "at", "prev_hash", "hash" from "events" where "origin" = ? and "seq" > ? and "seq" <= ? order by "seq"', [origin, after, upto]);
     return rows.map(rawFromRow);
   }
 
@@ -336,6 +337,27 @@ export class EventLog {
     }
     await insertMany(trx, 'events', fresh.map((e) => eventRow(e, storedAt)));
     return { fresh, conflicts };
+  }
+
+  /**
+   * Received events that the projection turns into rows (records and tickets of other origins) stored after
+   * local position `after` and at or before `upto`, in position order; bodies parsed.
+   */
+  async unprojected(db: Knex | Knex.Transaction, self: string, after: number, upto: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await selectRows<EventRow>(db, 'select "pos", "origin", "seq", "kind", "entity_id", "op", "body", "at", "prev_hash", "hash" from "events" where "pos" > ? and "pos" <= ? and "origin" <> ? and "kind" in (\'record\', \'ticket\') order by "pos" limit ?', [after, upto, self, limit]);
+    return rows.map(fromRow);
+  }
+
+  /** Whether any received record or ticket event after `after` waits for projection. */
+  async hasUnprojected(db: Knex | Knex.Transaction, self: string, after: number): Promise<boolean> {
+    const row = await selectRow<{ pos: number }>(db, 'select "pos" from "events" where "pos" > ? and "origin" <> ? and "kind" in (\'record\', \'ticket\') limit 1', [after, self]);
+    return row !== undefined;
+  }
+
+  /** How many received record and ticket events after `after` wait for projection. */
+  async countUnprojected(db: Knex | Knex.Transaction, self: string, after: number): Promise<number> {
+    const row = await selectRow<{ n: number | string }>(db, 'select count(*) as "n" from "events" where "pos" > ? and "origin" <> ? and "kind" in (\'record\', \'ticket\')', [after, self]);
+    return Number(row?.n ?? 0);
   }
 
   /** The highest local position (0 when empty). */

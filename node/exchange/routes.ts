@@ -44,7 +44,7 @@ const intParam = (v: unknown, name: string, dflt: number): number => {
   return n;
 };
 
-/** The exchange protocol v1 endpoints (DESIGN.md §4, CONTRACT.md): up, down, heads and the directory. */
+/** The exchange protocol v1 endpoints (DESIGN.md §4, CONTRACT.md): up, down, heads, the directory, and recover. */
 export function exchangeRoutes(d: ExchangeRouteDeps): Router {
   const r = Router();
   // Before authentication, so a refused caller learns the time too (a skewed clock is a reason to be refused).
@@ -62,6 +62,13 @@ export function exchangeRoutes(d: ExchangeRouteDeps): Router {
     const after = intParam(req.query['after'], 'after', 0);
     const limit = intParam(req.query['limit'], 'limit', 1000);
     res.type('application/json').send(await d.exchange.serveDown(req.callerNode as string, after, limit));
+  }));
+  r.get('/recover', asyncHandler(async (req, res) => {
+    const origin = req.query['origin'];
+    if (typeof origin !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(origin)) throw new BadRequest('参数 origin 必须是节点标识', [{ path: 'origin', message: '必须是节点标识' }]);
+    const after = intParam(req.query['after'], 'after', 0);
+    const limit = intParam(req.query['limit'], 'limit', 1000);
+    res.json(await d.exchange.serveRecover(req.callerNode as string, origin, after, limit));
   }));
   r.get('/heads', asyncHandler(async (req, res) => {
     // With the caller's audit head as this node holds it, so the caller sends its audit evidence from there.

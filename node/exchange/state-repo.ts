@@ -11,7 +11,7 @@ const toState = (r: Row): PeerState => ({
   lastOk: r.last_ok, lastAttempt: r.last_attempt, lastError: r.last_error,
 });
 
-/** The only SQL over `sync_state`, `alarms` and `cache` (DESIGN.md §2). */
+/** The only SQL over `sync_state`, `alarms`, `cache` and `projection` (DESIGN.md §2). */
 export const stateRepo = {
   async get(db: Knex | Knex.Transaction, peer: string, direction: PeerDirection): Promise<PeerState | undefined> {
     const row = (await db('sync_state').where({ peer, direction }).first()) as Row | undefined;
@@ -49,5 +49,21 @@ export const stateRepo = {
   async setCache(db: Knex | Knex.Transaction, key: string, value: string, at: string): Promise<void> {
     const n = await db('cache').where({ key }).update({ value, updated_at: at });
     if (!n) await db('cache').insert({ key, value, updated_at: at });
+  },
+
+  /**
+   * Where the projection of received events stands (migration 202611271200-projection). With `lock`, the row
+   * is locked for the caller's transaction on PostgreSQL, so two projecting processes take turns.
+   */
+  async projectionCursor(db: Knex | Knex.Transaction, lock = false): Promise<number> {
+    let q = db('projection').select('pos').where({ name: 'received' });
+    if (lock && db.client.config.client === 'pg') q = q.forUpdate();
+    const row = (await q.first()) as { pos: number | string } | undefined;
+    return Number(row?.pos ?? 0);
+  },
+
+  async setProjectionCursor(trx: Knex.Transaction, pos: number): Promise<void> {
+    const n = await trx('projection').where({ name: 'received' }).update({ pos });
+    if (!n) await trx('projection').insert({ name: 'received', pos });
   },
 };

@@ -12,6 +12,8 @@ export interface SyncDeps extends Omit<ExchangeDeps, 'records'> {
   exchange: ExchangeService;
   /** For tests: the pause between retries (defaults to setTimeout). */
   sleep?: (ms: number) => Promise<void>;
+  /** Counts each batch exchanged with the parent (monitoring/). */
+  onBatch?: (way: 'in' | 'out', direction: 'up' | 'down', events: number) => void;
 }
 
 export interface UpResult { sent: number; batches: number }
@@ -150,6 +152,50 @@ export class SyncClient {
   }
 
   /**
+   * Takes one chain of this node's subtree back from the parent, from `after` to `upto` (GET /exchange/v1/recover),
+   * each run verified and stored with its head; returns how many events were recovered.
+   */
+  private async recoverChain(origin: string, after: number, upto: number): Promise<number> {
+    const selfKey = createPublicKey(this.deps.privateKey);
+    let at = after;
+    let n = 0;
+    while (at < upto) {
+      const a = await this.request('GET', `/exchange/v1/recover?origin=${encodeURIComponent(origin)}&after=${at}&limit=${this.deps.config.exchange.maxBatchEvents}`);
+      if (a.status !== 200) throw this.refused(a, '链恢复请求');
+      const r = await this.deps.exchange.applyRecovered(a.body, selfKey);
+      if (r.applied === 0) break;
+      n += r.applied;
+      at = r.head.seq;
+    }
+    return n;
+  }
+
+  /**
+   * Rebuilds this node's chains from the parent (`credit-node recover`): the signed directory first, then every
+   * chain of its subtree the parent holds further than this node (all of them after a lost disk), verified event
+   * by event. Nothing goes up twice afterwards: the heads here are the parent's.
+   */
+  async recover(): Promise<{ recovered: Record<string, number>; heads: Record<string, number> }> {
+    await this.refreshDirectory();
+    const me = this.deps.config.id;
+    const subtree = await this.deps.directory.subtreeOf(me);
+    subtree.add(me);
+    const remote = await this.parentHeads();
+    const recovered: Record<string, number> = {};
+    const heads: Record<string, number> = {};
+    // The node's own chain first: its directory events enroll the nodes below it, whose chains follow.
+    for (const origin of [...subtree].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)))) {
+      const r = remote.get(origin);
+      const local = (await this.deps.eventLog.head(this.deps.db, origin))?.seq ?? 0;
+      if (r && r.seq > local) recovered[origin] = await this.recoverChain(origin, local, r.seq);
+      const now = (await this.deps.eventLog.head(this.deps.db, origin))?.seq;
+      if (now !== undefined) heads[origin] = now;
+    }
+    await this.deps.audit.record({ action: 'import', target: await this.parentId(), count: Object.values(recovered).reduce((a, b) => a + b, 0), detail: { recover: recovered } });
+    return { recovered, heads };
+  }
+
+  /**
    * Pushes every chain of this node's subtree the parent lacks, from the parent's heads: the node's own chain
    * first (its directory events enroll the nodes whose chains follow). 409 rewinds to the expected seq, 413
    * halves the batch.
@@ -182,8 +228,17 @@ export class SyncClient {
           }
         }
         if (r && r.seq > h.seq) {
-          this.deps.log.warn({ origin: h.origin, local: h.seq, parent: r.seq }, 'the parent holds more of this chain than this node');
+          // This node lost the tail of a chain the parent holds (restored from an old backup): it takes the tail
+          // back from the parent instead of writing new events over it (which would fork the chain).
           skip.add(h.origin);
+          try {
+            const n = await this.recoverChain(h.origin, h.seq, r.seq);
+            this.deps.log.warn({ origin: h.origin, local: h.seq, parent: r.seq, recovered: n }, 'the parent held more of this chain than this node: the missing tail was recovered from it');
+          } catch (err) {
+            const msg = `来源 ${h.origin} 上级节点持有至序号 ${r.seq}，本节点只到 ${h.seq}，且无法从上级节点补回（${(err as Error).message}），停止上报该来源`;
+            this.deps.log.error({ alarm: 'CHAIN_FORK', origin: h.origin, local: h.seq, parent: r.seq }, msg);
+            await stateRepo.alarm(db, { at: this.now(), code: 'CHAIN_FORK', peer: parent, origin: h.origin, detail: msg });
+          }
           continue;
         }
         if (h.seq > from) pending.set(h.origin, { from, to: h.seq });
@@ -208,6 +263,7 @@ export class SyncClient {
       // One batch from `state`: the node's own chain alone while it has anything to send (its directory events
       // enroll the nodes whose chains follow), then other origins packed up to the budgets.
       const build = async (state: Pending): Promise<Prepared | undefined> => {
+        this.deps.exchange.sending();
         const order = [...state.keys()].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
         const runs: string[] = [];
         const plan: Prepared['plan'] = [];
@@ -267,6 +323,7 @@ export class SyncClient {
         if (f.batch.count === 0) return;
         sent += f.batch.count;
         batches += 1;
+        this.deps.onBatch?.('out', 'up', f.batch.count);
       };
       // A relay keeps receiving while it sends: chains that grew meanwhile go on in the same round.
       const grown = async (): Promise<boolean> => {
@@ -359,6 +416,7 @@ export class SyncClient {
         const r = await this.deps.exchange.receiveDown(a.body, after, parent, key);
         received += r.received;
         batches += 1;
+        this.deps.onBatch?.('in', 'down', r.received);
         if (r.next <= after || r.remaining <= 0) break;
       }
       return { received, batches };

@@ -138,6 +138,26 @@ export const recordsRepo = {
   naturalPerson: (db: Knex, subjectId: number) =>
     selectRow<{ id_cipher: string; id_masked: string }>(db, 'select "id_cipher", "id_masked" from "natural_persons" where "subject_id" = ?', [subjectId]),
 
+  /**
+   * Records first stored in [from, to) (ISO instants; created_at is the time their origin wrote the first version),
+   * counted per UTC hour (the caller turns hours into China days), category and the first four digits of the
+   * subject's region; and all records per origin (the dashboard's figures). The window is a plain range on
+   * created_at, so an index on that column serves it; subjects are joined by primary key.
+   */
+  async intake(db: Knex, from: string, to: string): Promise<{ byHour: Array<{ hour: string; category: string; city: string | null; n: number }>; byOrigin: Map<string, number> }> {
+    const [hours, origins] = await Promise.all([
+      selectRows<{ hour: string; category: string; city: string | null; n: number | string }>(db,
+        `select substr(r."created_at", 1, 13) as "hour", r."category" as "category", substr(s."region", 1, 4) as "city", count(*) as "n"
+           from "records" r join "subjects" s on s."id" = r."subject_id"
+          where r."created_at" >= ? and r."created_at" < ? group by 1, 2, 3`, [from, to]),
+      selectRows<{ origin: string; n: number | string }>(db, 'select "origin", count(*) as "n" from "records" group by "origin"'),
+    ]);
+    return {
+      byHour: hours.map((h) => ({ hour: h.hour, category: h.category, city: h.city, n: Number(h.n) })),
+      byOrigin: new Map(origins.map((o) => [o.origin, Number(o.n)])),
+    };
+  },
+
   async counts(db: Knex): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const table of ['subjects', 'legal_persons', 'non_enterprises', 'natural_persons', 'records', 'record_versions']) {

@@ -377,6 +377,15 @@ export class Federation {
         }
       }
     }
+    // Converged means projected too: no received record or ticket event waits for its rows.
+    for (const id of this.ids) {
+      try {
+        const pending = this.read(id, (db) => (db.prepare("select count(*) as n from events where pos > (select pos from projection where name = 'received') and origin <> ? and kind in ('record', 'ticket')").get(id) as { n: number }).n);
+        if (pending > 0) problems.push(`${id}: ${pending} received events not projected yet`);
+      } catch (err) {
+        problems.push(`${id}: store unreadable: ${(err as Error).message}`);
+      }
+    }
     return problems;
   }
 

@@ -16,6 +16,7 @@ import * as m271000 from './202611271000-ticket-steps.ts';
 import * as m271010 from './202611271010-notifications.ts';
 import * as m271100 from './202611271100-open-clients.ts';
 import * as m271110 from './202611271110-evaluations.ts';
+import * as m271200 from './202611271200-projection.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -41,4 +42,5 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['202611271010-notifications', m271010],
   ['202611271100-open-clients', m271100],
   ['202611271110-evaluations', m271110],
+  ['202611271200-projection', m271200],
 ];
