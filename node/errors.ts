@@ -60,6 +60,7 @@ export const EventTampered = define('EVENT_TAMPERED', 422, '事件内容与哈�
 export const HeadSignatureInvalid = define('HEAD_SIGNATURE_INVALID', 422, '链头签名无效');
 export const BatchInvalid = define('BATCH_INVALID', 400, '交换批次格式错误');
 export const SyncGap = define('SYNC_GAP', 409, '事件序号不连续，请从期望的序号重发');
+export const ChainUnconfirmed = define('CHAIN_UNCONFIRMED', 409, '本节点由备份恢复，须先与上级节点核对事件链后才能写入');
 export const BatchTooLarge = define('BATCH_TOO_LARGE', 413, '交换批次超过上限，请减半后重发');
 export const PeerUnreachable = define('PEER_UNREACHABLE', 503, '无法连接上级节点');
 export const PeerRefused = define('PEER_REFUSED', 502, '上级节点拒绝了请求');

@@ -10,6 +10,7 @@ import { EventLog } from '../exchange/event-log.ts';
 import { systemClock } from '../clock.ts';
 import { BadRequest } from '../errors.ts';
 import { restoreBackup, type RestoreTarget } from '../store/backup-restore.ts';
+import { stateRepo } from '../exchange/state-repo.ts';
 
 /** The node a backup goes into, from its config and key files (which the backup does not hold). */
 export function restoreTarget(config: Config): RestoreTarget {
@@ -33,6 +34,8 @@ export async function run(argv: string[]): Promise<number> {
   const { manifest } = await restoreBackup(restoreTarget(loadConfig(String(values.config))), file, { say });
   // Opened once: the store is brought to this program's schema, and the restore enters the audit trail.
   await withNode(String(values.config), async (ctx) => {
+    // Its parent may hold events of this node written after the backup: no new ones until an up round compared.
+    if (ctx.config.parentUrl) await stateRepo.setChainUnconfirmed(ctx.store.knex, manifest.createdAt, ctx.clock().toISOString());
     await ctx.access({
       principal: null, action: 'import', target: path.basename(file), count: manifest.counts.records,
       detail: { restore: { createdAt: manifest.createdAt, sha256: manifest.store.sha256, events: manifest.counts.events } },

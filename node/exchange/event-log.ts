@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import { canonicalize, sha256Hex } from './canonical-json.ts';
 import { insertMany } from '../store/bulk.ts';
 import { selectRow, selectRows } from '../store/read.ts';
+import { stateRepo } from './state-repo.ts';
+import { ChainUnconfirmed } from '../errors.ts';
 import type { Clock } from '../clock.ts';
 import { routingOf } from './routing.ts';
 import type { KeyObject } from 'node:crypto';
@@ -184,6 +186,9 @@ export class EventLog {
   async append(trx: Knex.Transaction, inputs: EventInput[], when?: string): Promise<NodeEvent[]> {
     if (inputs.length === 0) return [];
     const origin = this.deps.origin;
+    if (await stateRepo.chainUnconfirmed(trx)) {
+      throw new ChainUnconfirmed('本节点由备份恢复，其事件链尚未与上级节点核对：请先运行 credit-node sync --up（或启动节点等待首轮同步）补回上级节点已有的后续事件，再写入');
+    }
     await lockEvents(trx);
     let q = trx('heads').where({ origin });
     if (trx.client.config.client === 'pg') q = q.forUpdate();

@@ -66,4 +66,19 @@ export const stateRepo = {
     const n = await trx('projection').where({ name: 'received' }).update({ pos });
     if (!n) await trx('projection').insert({ name: 'received', pos });
   },
+
+  /**
+   * A node restored from a backup may lack the tail of its own chain that its parent holds: until an up round
+   * has compared its chain with the parent's (and taken that tail back), it must not append (it would fork).
+   */
+  async chainUnconfirmed(db: Knex | Knex.Transaction): Promise<string | undefined> {
+    return this.getCache(db, CHAIN_UNCONFIRMED);
+  },
+
+  async setChainUnconfirmed(db: Knex | Knex.Transaction, since: string | null, at: string): Promise<void> {
+    if (since === null) await db('cache').where({ key: CHAIN_UNCONFIRMED }).delete();
+    else await this.setCache(db, CHAIN_UNCONFIRMED, since, at);
+  },
 };
+
+const CHAIN_UNCONFIRMED = 'chain-unconfirmed';

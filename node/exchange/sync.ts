@@ -211,6 +211,7 @@ export class SyncClient {
       // What the parent holds of each chain as far as its answers tell, and chains not to send this round.
       const confirmed = new Map<string, number>();
       const skip = new Set<string>();
+      const forked = new Set<string>();
       for (const [origin, r] of remote) confirmed.set(origin, r.seq);
       for (const h of await this.deps.eventLog.heads(db)) {
         if (!subtree.has(h.origin)) continue;
@@ -223,6 +224,7 @@ export class SyncClient {
             const msg = `来源 ${h.origin} 在序号 ${r.seq} 处本节点与上级节点的哈希不同（链已分叉），停止上报该来源`;
             this.deps.log.error({ alarm: 'CHAIN_FORK', origin: h.origin, seq: r.seq }, msg);
             await stateRepo.alarm(db, { at: this.now(), code: 'CHAIN_FORK', peer: parent, origin: h.origin, detail: msg });
+            forked.add(h.origin);
             skip.add(h.origin);
             continue;
           }
@@ -238,11 +240,15 @@ export class SyncClient {
             const msg = `来源 ${h.origin} 上级节点持有至序号 ${r.seq}，本节点只到 ${h.seq}，且无法从上级节点补回（${(err as Error).message}），停止上报该来源`;
             this.deps.log.error({ alarm: 'CHAIN_FORK', origin: h.origin, local: h.seq, parent: r.seq }, msg);
             await stateRepo.alarm(db, { at: this.now(), code: 'CHAIN_FORK', peer: parent, origin: h.origin, detail: msg });
+            forked.add(h.origin);
           }
           continue;
         }
         if (h.seq > from) pending.set(h.origin, { from, to: h.seq });
       }
+      // This node's own chain now agrees with the parent's (or the parent has none of it yet): a restored node
+      // may write again. A fork keeps it from writing until an operator looks.
+      if (!forked.has(me) && (await stateRepo.chainUnconfirmed(db))) await stateRepo.setChainUnconfirmed(db, null, this.now());
       let budget = this.deps.config.exchange.maxBatchEvents;
       let bytesBudget = this.deps.config.exchange.maxBatchBytes;
       let sent = 0;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
@@ -132,41 +132,40 @@ for (const backend of backends()) {
       expect((await market.ctx.sync.recover()).recovered).to.deep.equal({});
     });
 
-    if (backend === 'sqlite') {
-      it('an industry node restored from an old copy of its store takes back the lost tail instead of forking its chain', async () => {
-        const market = made.find((m) => m.spec.id === 'jinan-market') as FederationNode;
-        const store = loadConfig(market.configFile, {}).store;
-        if (store.client !== 'sqlite') throw new Error('SQLite only');
-        const { file } = store;
-        await node('jinan-market').stop();
-        const copy = path.join(dir, 'market-copy.sqlite');
-        copyFileSync(file, copy);
-        expect(existsSync(`${file}-wal`) ? 'wal left' : 'clean').to.equal('clean');
-        await start('jinan-market');
-        await node('jinan-market').ctx.records.ingest([penalty(302), penalty(303), penalty(304)]);
-        await node('jinan-market').ctx.sync.round({ up: true, down: false });
-        const ahead = await heads('jinan-market');
-        const aheadRows = await rows('jinan-market');
+    it('an industry node restored from a stale backup takes back the lost tail instead of forking its chain', async () => {
+      const marketConfig = (made.find((m) => m.spec.id === 'jinan-market') as FederationNode).configFile;
+      const file = path.join(dir, 'market-backup.tar');
+      // An online backup while the node runs, then three more records reach the city.
+      const backup = await cliAsync(['backup', '--config', marketConfig, '--out', file]);
+      expect(backup.status, backup.stderr).to.equal(0);
+      await node('jinan-market').ctx.records.ingest([penalty(302), penalty(303), penalty(304)]);
+      await node('jinan-market').ctx.sync.round({ up: true, down: false });
+      const ahead = await heads('jinan-market');
+      const aheadRows = await rows('jinan-market');
 
-        // The disk is replaced by the old copy: three records and their events are gone here, not at the city.
-        await node('jinan-market').stop();
-        copyFileSync(copy, file);
-        await start('jinan-market');
-        expect(await heads('jinan-market')).to.not.deep.equal(ahead);
-        const round = await node('jinan-market').ctx.sync.round({ up: true, down: false });
-        expect(round.up.sent).to.equal(0);
-        expect(await heads('jinan-market')).to.deep.equal(ahead);
-        expect(await rows('jinan-market')).to.deep.equal(aheadRows);
+      // The disk is lost; the backup is restored: three records and their events are gone here, not at the city.
+      await loseStore('jinan-market');
+      await node('jinan-market').stop();
+      const restore = await cliAsync(['restore', '--config', marketConfig, '--from', file]);
+      expect(restore.status, restore.stderr).to.equal(0);
+      await start('jinan-market');
+      expect(await heads('jinan-market')).to.not.deep.equal(ahead);
+      // Until its chain has been compared with the city's, it writes nothing (a write now would fork the chain).
+      const early = await node('jinan-market').ctx.records.ingest([penalty(399)]).catch((e: { code?: string }) => e);
+      expect((early as { code?: string }).code).to.equal('CHAIN_UNCONFIRMED');
+      const round = await node('jinan-market').ctx.sync.round({ up: true, down: false });
+      expect(round.up.sent).to.equal(0);
+      expect(await heads('jinan-market')).to.deep.equal(ahead);
+      expect(await rows('jinan-market')).to.deep.equal(aheadRows);
 
-        // The next write continues the chain the city holds.
-        await node('jinan-market').ctx.records.ingest([penalty(305)]);
-        const next = await node('jinan-market').ctx.sync.round({ up: true, down: false });
-        expect(next.up.sent).to.equal(1);
-        expect(await count('city-jinan', 'jinan-market')).to.equal(305);
-        // Its audit entries written after the copy are lost: the city holds their evidence and flags the break.
-        expect((await stateRepo.alarms(db('city-jinan'))).map((a) => [a.code, a.origin])).to.deep.equal([['AUDIT_REWRITTEN', 'jinan-market']]);
-        expect(await stateRepo.alarms(db('jinan-market'))).to.deep.equal([]);
-      });
-    }
+      // The next write continues the chain the city holds.
+      await node('jinan-market').ctx.records.ingest([penalty(305)]);
+      const next = await node('jinan-market').ctx.sync.round({ up: true, down: false });
+      expect(next.up.sent).to.equal(1);
+      expect(await count('city-jinan', 'jinan-market')).to.equal(305);
+      // Its audit entries written after the backup are lost: the city holds their evidence and flags the break.
+      expect((await stateRepo.alarms(db('city-jinan'))).map((a) => [a.code, a.origin])).to.deep.equal([['AUDIT_REWRITTEN', 'jinan-market']]);
+      expect(await stateRepo.alarms(db('jinan-market'))).to.deep.equal([]);
+    });
   });
 }
