@@ -1,15 +1,15 @@
 import { spawnSync, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { programArgs } from './program.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(root, 'node', 'cli.ts');
 
 export interface CliResult { status: number | null; stdout: string; stderr: string; json: unknown; lines: unknown[] }
 
-/** Runs the real CLI in a child process (under tsx, as from a checkout). */
+/** Runs the real CLI in a child process (the build when it is current, else the sources under tsx: program.ts). */
 export function cli(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): CliResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const r = spawnSync(process.execPath, [...programArgs(), ...args], {
     encoding: 'utf8',
     input: opts.input ?? '',
     cwd: opts.cwd ?? root,
@@ -21,7 +21,7 @@ export function cli(args: string[], opts: { input?: string; env?: NodeJS.Process
 }
 
 export function cliSpawn(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [...programArgs(), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /**
@@ -30,7 +30,7 @@ export function cliSpawn(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
  */
 export function cliAsync(args: string[], input = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...programArgs(), ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => { stdout += c.toString('utf8'); });

@@ -1,3 +1,4 @@
+import { programArgs } from './program.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
@@ -11,7 +12,6 @@ import { cli, type CliResult } from './cli.ts';
 import { demoFederation, initFederation, type FederationNodeSpec } from '../../node/cli/federation.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = path.join(root, 'node', 'cli.ts');
 const ENV = { CREDIT_NODE_LOG_LEVEL: 'warn' };
 
 /** Fast schedules and retries, so a federation on loopback converges in seconds. */
@@ -161,7 +161,7 @@ export class Federation {
   spawn(id: string): void {
     const n = this.node(id);
     if (n.proc) throw new Error(`node ${id} is already running`);
-    const proc = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--config', n.configFile], { cwd: root, env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...programArgs(), 'start', '--config', n.configFile], { cwd: root, env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
     n.proc = proc;
     n.failure = undefined;
     n.starts += 1;
@@ -248,7 +248,7 @@ export class Federation {
 
   /** Runs a CLI command against the node's config without blocking this process. */
   async cliAsync(id: string, args: string[]): Promise<CliResult> {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args, '--config', this.node(id).configFile], { cwd: root, env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...programArgs(), ...args, '--config', this.node(id).configFile], { cwd: root, env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
     let stdout = '';
     let stderr = '';
