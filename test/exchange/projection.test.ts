@@ -1,58 +1,28 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import knexFactory, { type Knex } from 'knex';
-import { pino } from 'pino';
-import { backends, createPgSchemas, PG_URL } from '../helpers/node.ts';
+import type { Knex } from 'knex';
+import { backends } from '../helpers/node.ts';
+import { restartableFederation, type RestartableFederation } from '../helpers/in-process.ts';
 import { penalty } from '../helpers/records.ts';
-import { demoFederation, freePorts, initFederation, type FederationNode } from '../../node/cli/federation.ts';
-import { loadConfig } from '../../node/config/load.ts';
-import { startNode, type RunningNode } from '../../node/app.ts';
+import type { RunningNode } from '../../node/app.ts';
 
 // Received batches above `exchange.inlineProjectionEvents` are stored at log speed and projected into records by
 // the projector afterwards, from a cursor kept in the store; small batches are projected in their own transaction
 // when nothing waits. Here the city projects inline only batches of one event.
-const SPECS = demoFederation(0).filter((s) => s.id === 'sd-hub' || s.id === 'city-jinan' || s.id === 'jinan-market');
-
 for (const backend of backends()) {
   describe(`received events are projected after them on ${backend}`, function () {
     this.timeout(60_000);
-    let dir: string;
-    let schemas: Map<string, string>;
-    let made: FederationNode[];
-    const nodes: Record<string, RunningNode> = {};
-    const start = async (id: string) => {
-      const n = made.find((m) => m.spec.id === id) as FederationNode;
-      nodes[id] = await startNode(loadConfig(n.configFile, {}), { log: pino({ level: 'silent' }), schedule: false });
-      return nodes[id] as RunningNode;
-    };
-    const city = () => nodes['city-jinan'] as RunningNode;
-    const market = () => nodes['jinan-market'] as RunningNode;
+    let fed: RestartableFederation;
+    const city = () => fed.node('city-jinan');
+    const market = () => fed.node('jinan-market');
     const db = (n: RunningNode): Knex => n.ctx.store.knex;
     const cityRecords = async () => (await db(city())('records').where({ origin: 'jinan-market' }).select('id', 'version').orderBy('id')) as Array<{ id: string; version: number }>;
 
     before(async () => {
-      dir = mkdtempSync(path.join(tmpdir(), 'credit-node-projection-'));
-      schemas = backend === 'pg' ? await createPgSchemas(SPECS.map((s) => s.id)) : new Map<string, string>();
-      const ports = await freePorts(SPECS.length);
-      made = await initFederation(dir, SPECS.map((s, i) => ({ ...s, port: ports[i] as number })), (cfg, spec) => {
-        cfg['log'] = { level: 'silent' };
-        const schema = schemas.get(spec.id);
-        if (schema) cfg['store'] = { client: 'pg', connection: PG_URL, schema };
+      fed = await restartableFederation(backend, 'credit-node-projection-', (cfg, spec) => {
         if (spec.id === 'city-jinan') cfg['exchange'] = { inlineProjectionEvents: 1 };
       });
-      for (const s of SPECS) await start(s.id);
     });
-    after(async () => {
-      await Promise.all(Object.values(nodes).map((n) => n.stop()));
-      if (schemas.size) {
-        const admin = knexFactory({ client: 'pg', connection: PG_URL ?? '' });
-        for (const schema of schemas.values()) await admin.raw(`drop schema ${schema} cascade`);
-        await admin.destroy();
-      }
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(async () => { await fed?.close(); });
 
     it('keeps a large batch waiting in the store until the projector runs, in order, also across a restart', async () => {
       // The city's projector is stopped, as by a crash right after the batches were acknowledged.
@@ -73,7 +43,7 @@ for (const backend of backends()) {
 
       // The restarted city projects what waits, as the events came: record 1 at version 2 with its history.
       await city().stop();
-      await start('city-jinan');
+      await fed.start('city-jinan');
       for (let i = 0; i < 200 && (await city().ctx.exchange.projectionPending()) > 0; i++) await new Promise((r) => setTimeout(r, 25));
       expect(await city().ctx.exchange.projectionPending()).to.equal(0);
       const rows = await cityRecords();

@@ -1,36 +1,24 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { pino } from 'pino';
-import { backends, createPgSchemas, PG_URL } from '../helpers/node.ts';
+import { backends, PG_URL } from '../helpers/node.ts';
+import { restartableFederation, type RestartableFederation } from '../helpers/in-process.ts';
 import { penalty } from '../helpers/records.ts';
-import { demoFederation, freePorts, initFederation, type FederationNode } from '../../node/cli/federation.ts';
+import { cliAsync } from '../helpers/cli.ts';
 import { loadConfig } from '../../node/config/load.ts';
-import { startNode, type RunningNode } from '../../node/app.ts';
 import { stateRepo } from '../../node/exchange/state-repo.ts';
 import { signNodeToken } from '../../node/exchange/node-auth.ts';
-import { cliAsync } from '../helpers/cli.ts';
 
 // Disaster recovery from the federation (DESIGN.md §4): the parent holds every chain of a child's subtree with its
 // signed heads, so a child that lost its store takes them back, and one restored from an old backup takes back the
 // tail it lost instead of forking its own chain.
-const SPECS = demoFederation(0).filter((s) => s.id === 'sd-hub' || s.id === 'city-jinan' || s.id === 'jinan-market');
-
 for (const backend of backends()) {
   describe(`recovery from the parent on ${backend}`, function () {
     this.timeout(60_000);
-    let dir: string;
-    let schemas: Map<string, string>;
-    let made: FederationNode[];
-    const nodes: Record<string, RunningNode> = {};
-    const start = async (id: string) => {
-      const n = made.find((m) => m.spec.id === id) as FederationNode;
-      nodes[id] = await startNode(loadConfig(n.configFile, {}), { log: pino({ level: 'silent' }), schedule: false });
-      return nodes[id] as RunningNode;
-    };
-    const node = (id: string) => nodes[id] as RunningNode;
+    let fed: RestartableFederation;
+    const node = (id: string) => fed.node(id);
+    const start = (id: string) => fed.start(id);
     const db = (id: string): Knex => node(id).ctx.store.knex;
     const heads = async (id: string) => Object.fromEntries((await node(id).ctx.eventLog.heads(db(id))).map((h) => [h.origin, `${h.seq}:${h.hash}`]));
     const rows = async (id: string) => ((await db(id)('records').select('id', 'version', 'origin', 'status', 'publish_until').orderBy('id')) as Array<Record<string, unknown>>).map((r) => ({ ...r, version: Number(r['version']) }));
@@ -38,7 +26,7 @@ for (const backend of backends()) {
     /** The store of `id` as if its disk were lost: an empty store, the config and keys back in place. */
     const loseStore = async (id: string) => {
       await node(id).stop();
-      const cfg = loadConfig((made.find((m) => m.spec.id === id) as FederationNode).configFile, {});
+      const cfg = loadConfig(fed.configFile(id), {});
       if (cfg.store.client === 'sqlite') {
         for (const ext of ['', '-wal', '-shm']) rmSync(`${cfg.store.file}${ext}`, { force: true });
       } else {
@@ -51,17 +39,8 @@ for (const backend of backends()) {
     };
 
     before(async () => {
-      dir = mkdtempSync(path.join(tmpdir(), 'credit-node-recover-'));
-      schemas = backend === 'pg' ? await createPgSchemas(SPECS.map((s) => s.id)) : new Map<string, string>();
-      const ports = await freePorts(SPECS.length);
-      made = await initFederation(dir, SPECS.map((s, i) => ({ ...s, port: ports[i] as number })), (cfg, spec) => {
-        cfg['log'] = { level: 'silent' };
-        const schema = schemas.get(spec.id);
-        if (schema) cfg['store'] = { client: 'pg', connection: PG_URL, schema };
-        // Small batches: recovery goes in several runs, each ending at a signed checkpoint.
-        cfg['exchange'] = { maxBatchEvents: 256, maxBatchBytes: 262144 };
-      });
-      for (const s of SPECS) await start(s.id);
+      // Small batches: recovery goes in several runs, each ending at a signed checkpoint.
+      fed = await restartableFederation(backend, 'credit-node-recover-', (cfg) => { cfg['exchange'] = { maxBatchEvents: 256, maxBatchBytes: 262144 }; });
       await node('jinan-market').ctx.records.ingest(Array.from({ length: 300 }, (_, i) => penalty(i + 1)));
       await node('city-jinan').ctx.records.ingest([penalty(1001), penalty(1002)]);
       await node('jinan-market').ctx.sync.round({ up: true, down: false });
@@ -69,15 +48,7 @@ for (const backend of backends()) {
       await node('city-jinan').ctx.exchange.drainProjection();
       await node('sd-hub').ctx.exchange.drainProjection();
     });
-    after(async () => {
-      await Promise.all(Object.values(nodes).map((n) => n.stop()));
-      if (schemas.size) {
-        const admin = knexFactory({ client: 'pg', connection: PG_URL ?? '' });
-        for (const schema of schemas.values()) await admin.raw(`drop schema if exists ${schema} cascade`);
-        await admin.destroy();
-      }
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(async () => { await fed?.close(); });
 
     it('rebuilds a city whose store was lost from the hub: same heads and rows, verify passes, nothing goes up twice', async () => {
       const beforeHeads = await heads('city-jinan');
@@ -89,7 +60,7 @@ for (const backend of backends()) {
       expect(await heads('city-jinan')).to.deep.equal({});
       // The operator's command, while the city is stopped.
       await node('city-jinan').stop();
-      const cityConfig = (made.find((m) => m.spec.id === 'city-jinan') as FederationNode).configFile;
+      const cityConfig = fed.configFile('city-jinan');
       const res = await cliAsync(['recover', '--config', cityConfig]);
       expect(res.status, res.stderr).to.equal(0);
       const result = res.json as { recovered: Record<string, number>; heads: Record<string, number>; down: { received: number } };
@@ -133,8 +104,8 @@ for (const backend of backends()) {
     });
 
     it('an industry node restored from a stale backup takes back the lost tail instead of forking its chain', async () => {
-      const marketConfig = (made.find((m) => m.spec.id === 'jinan-market') as FederationNode).configFile;
-      const file = path.join(dir, 'market-backup.tar');
+      const marketConfig = fed.configFile('jinan-market');
+      const file = path.join(fed.dir, 'market-backup.tar');
       // An online backup while the node runs, then three more records reach the city.
       const backup = await cliAsync(['backup', '--config', marketConfig, '--out', file]);
       expect(backup.status, backup.stderr).to.equal(0);
