@@ -32,7 +32,9 @@ export class NodeProcess {
     const log = createWriteStream(logFile, { flags: 'a' });
     this.child = spawn(process.execPath, [...nodeFlags, CLI, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (c: Buffer) => { this.stdout += c.toString(); log.write(c); });
-    this.child.stderr?.pipe(log);
+    // Not ended by stderr's end: stdout may still deliver; the log ends when the process has closed both.
+    this.child.stderr?.pipe(log, { end: false });
+    log.on('error', () => undefined);
     this.timer = setInterval(() => this.sample(), 100);
     this.exited = new Promise((resolve) => {
       this.child.on('close', (code) => {
