@@ -141,6 +141,8 @@ async function firstSync(byId: Map<string, RunningNode>): Promise<void> {
       say(`  同步 ${id} 失败：${(err as Error).message}（稍后按计划重试）`);
     }
   }
+  // Large received batches are projected just after them: the records are on every page before the URLs print.
+  for (const node of byId.values()) await node.ctx.exchange.drainProjection();
 }
 
 /**
