@@ -16,14 +16,7 @@ const ALARMS_SHOWN = 5;
 export type NodeState = 'ok' | 'error' | 'revoked';
 
 /** One node of the federation as the viewing node knows it. */
-export interface DashboardNode {
-  id: string;
-  name: string;
-  role: string;
-  region: string;
-  sector: string | null;
-  status: string;
-  parent: string | null;
+export interface DashboardNode extends Pick<TreeNode, 'id' | 'name' | 'role' | 'region' | 'sector' | 'status' | 'parent'> {
   /** self: the viewing node; direct: exchanges with it; relayed: reaches it through `via` (a direct child). */
   link: 'self' | 'direct' | 'relayed';
   via: string | null;
