@@ -24,7 +24,9 @@ import { selectRows } from '../store/read.ts';
  * many ranked candidates can be paged through, matches beyond the first ones are not considered (and on SQLite
  * relevance is not weighed): the answer asks for a longer fragment rather than ranking a million names.
  */
-export const SEARCH_MAX_TOTAL = 1000;
+// Ten pages of twenty. Ranking costs time for every candidate on every request (SQLite and PostgreSQL alike),
+// and a fragment that matches more names than a person reads is better made longer than paged through.
+export const SEARCH_MAX_TOTAL = 200;
 const MAX_QUERY_CHARS = 100;
 const MAX_LIMIT = 50;
 const DEFAULT_LIMIT = 20;
@@ -179,17 +181,27 @@ async function namePlan(db: Knex, q: string, scope: { sql: string; bindings: unk
   const part = (score: string) => `select * from (select f.rowid as id, ${score} as score from subjects_fts f join subjects s on s.id = f.rowid`
     + ` where subjects_fts match ?${scope.sql} order by f.rowid limit ${CAP})`;
   // bm25 weighs the fragment by a pass over every row that contains it (tens of ms for 有限公 in a million
-  // names), and names starting with it are found by a pass of the same length: both are done only when the
-  // fragment matches at most the cap. Beyond it the candidates are the first matches plus every name that
-  // starts with the fragment, ordered without relevance, which among arbitrary first matches would mean nothing.
-  const probe = await selectRows<{ n: number }>(db, `select count(*) as n from (${part('null')})`, [phrase, ...scope.bindings]);
+  // names): it is used only when the fragment matches at most the cap, which the probe finds out from the index
+  // alone (the first CAP entries of the fragment's posting list, whatever the subjects' type and region). Beyond
+  // it the candidates are the first matches plus the names that start with the fragment, ordered without
+  // relevance, which among arbitrary first matches would mean nothing. The names that start with it come from
+  // the b-tree on subjects.name (migration 202611271400) by a range; FTS5 would read the whole posting list to
+  // find them (`^"…"`), so that is kept only for fragments with ASCII letters, whose case the range would not
+  // ignore.
+  const probe = await selectRows<{ n: number }>(db, `select count(*) as n from (select rowid from subjects_fts where subjects_fts match ? limit ${CAP})`, [phrase]);
   if (Number(probe[0]?.n ?? 0) <= SEARCH_MAX_TOTAL) {
     return { match: 'name', hits: part('bm25(subjects_fts)'), hitBindings: [phrase, ...scope.bindings], order: `${tier}, h.score, length(s.name), s.id`, orderBindings: [q, q] };
   }
+  const starting = /[A-Za-z]/.test(q)
+    ? { sql: part('null'), bindings: [`^${phrase}`, ...scope.bindings] }
+    : {
+      sql: `select * from (select s.id as id, null as score from subjects s where s.name >= ? and s.name < ?${scope.sql} order by s.name limit ${CAP})`,
+      bindings: [q, `${q}\u{10FFFF}`, ...scope.bindings],
+    };
   return {
     match: 'name',
-    hits: `${part('null')} union ${part('null')}`,
-    hitBindings: [phrase, ...scope.bindings, `^${phrase}`, ...scope.bindings],
+    hits: `${part('null')} union ${starting.sql}`,
+    hitBindings: [phrase, ...scope.bindings, ...starting.bindings],
     order: `${tier}, length(s.name), s.id`,
     orderBindings: [q, q],
   };

@@ -18,6 +18,7 @@ import * as m271100 from './202611271100-open-clients.ts';
 import * as m271110 from './202611271110-evaluations.ts';
 import * as m271200 from './202611271200-projection.ts';
 import * as m271300 from './202611271300-pg-scale.ts';
+import * as m271400 from './202611271400-subject-name-index.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -45,4 +46,5 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['202611271110-evaluations', m271110],
   ['202611271200-projection', m271200],
   ['202611271300-pg-scale', m271300],
+  ['202611271400-subject-name-index', m271400],
 ];
