@@ -22,7 +22,9 @@ import { selectRows } from '../store/read.ts';
  * similarity() on PostgreSQL), then shorter names, then id — the same order on every request, so pages are
  * stable. When a fragment matches more than the cap, total is SEARCH_MAX_TOTAL with totalCapped, only that
  * many ranked candidates can be paged through, matches beyond the first ones are not considered (and on SQLite
- * relevance is not weighed): the answer asks for a longer fragment rather than ranking a million names.
+ * relevance is not weighed): the answer asks for a longer fragment rather than ranking a million names. On
+ * SQLite such a fragment (without ASCII letters) is not ranked at all: the names starting with it come first,
+ * then the others in the order they were registered, and only the page is read (commonFragmentPage).
  */
 // Ten pages of twenty. Ranking costs time for every candidate on every request (SQLite and PostgreSQL alike),
 // and a fragment that matches more names than a person reads is better made longer than paged through.
@@ -75,6 +77,8 @@ interface Plan {
   hitBindings: unknown[];
   order: string;
   orderBindings: unknown[];
+  /** A plan that reads its page itself instead of ranking every candidate (commonFragmentPage). */
+  run?: (db: Knex, limit: number, page: number) => Promise<{ rows: PageRow[]; matched: number }>;
 }
 
 const badQ = (message: string) => new BadRequest(message, [{ path: 'q', message }]);
@@ -192,19 +196,46 @@ async function namePlan(db: Knex, q: string, scope: { sql: string; bindings: unk
   if (Number(probe[0]?.n ?? 0) <= SEARCH_MAX_TOTAL) {
     return { match: 'name', hits: part('bm25(subjects_fts)'), hitBindings: [phrase, ...scope.bindings], order: `${tier}, h.score, length(s.name), s.id`, orderBindings: [q, q] };
   }
-  const starting = /[A-Za-z]/.test(q)
-    ? { sql: part('null'), bindings: [`^${phrase}`, ...scope.bindings] }
-    : {
-      sql: `select * from (select s.id as id, null as score from subjects s where s.name >= ? and s.name < ?${scope.sql} order by s.name limit ${CAP})`,
-      bindings: [q, `${q}\u{10FFFF}`, ...scope.bindings],
-    };
+  if (!/[A-Za-z]/.test(q)) return { match: 'name', hits: '', hitBindings: [], order: '', orderBindings: [], run: (d, limit, page) => commonFragmentPage(d, q, phrase, scope, limit, page) };
+  // Letters with a case: the names that start with the fragment whatever their case, from the posting list.
   return {
     match: 'name',
-    hits: `${part('null')} union ${starting.sql}`,
-    hitBindings: [phrase, ...scope.bindings, ...starting.bindings],
+    hits: `${part('null')} union ${part('null')}`,
+    hitBindings: [phrase, ...scope.bindings, `^${phrase}`, ...scope.bindings],
     order: `${tier}, length(s.name), s.id`,
     orderBindings: [q, q],
   };
+}
+
+const PAGE_COLUMNS = 's.id, s.type, s.key, s.name, s.region';
+
+/**
+ * One page for a fragment (3+ characters, no ASCII letters) that matches more names than the cap, on SQLite,
+ * without ranking every candidate: first the names that start with the fragment (the b-tree range on
+ * subjects.name, migration 202611271400): the exact name, then shorter names, then id; then the names that
+ * contain it elsewhere in the order they were registered (the posting list's order), up to the cap. Only the
+ * page's rows and a count that stops at the cap are read.
+ */
+async function commonFragmentPage(db: Knex, q: string, phrase: string, scope: { sql: string; bindings: unknown[] }, limit: number, page: number): Promise<{ rows: PageRow[]; matched: number }> {
+  const chars = [...q].length;
+  const starting = await selectRows<PageRow>(db,
+    `select ${PAGE_COLUMNS} from subjects s where s.name >= ? and s.name < ?${scope.sql} order by s.name limit ${CAP}`,
+    [q, `${q}\u{10FFFF}`, ...scope.bindings]);
+  starting.sort((a, b) => Number(b.name === q) - Number(a.name === q) || [...a.name].length - [...b.name].length || Number(a.id) - Number(b.id));
+  const inside = `from subjects_fts f join subjects s on s.id = f.rowid where subjects_fts match ?${scope.sql} and substr(s.name, 1, ${chars}) <> ?`;
+  const insideBindings = [phrase, ...scope.bindings, q];
+  const room = CAP - starting.length;
+  const counted = room > 0 ? await selectRows<{ n: number }>(db, `select count(*) as n from (select 1 ${inside} limit ${room})`, insideBindings) : [];
+  const matched = starting.length + Number(counted[0]?.n ?? 0);
+  const offset = (page - 1) * limit;
+  const take = Math.min(limit, SEARCH_MAX_TOTAL - offset);
+  if (take <= 0) return { rows: [], matched };
+  const rows = starting.slice(offset, offset + take);
+  if (rows.length < take && room > 0) {
+    rows.push(...await selectRows<PageRow>(db, `select ${PAGE_COLUMNS} ${inside} order by f.rowid limit ? offset ?`,
+      [...insideBindings, take - rows.length, Math.max(0, offset - starting.length)]));
+  }
+  return { rows, matched };
 }
 
 interface PageRow { id: number; type: string; key: string; name: string; region: string | null; n: number | string }
@@ -251,7 +282,7 @@ export async function searchSubjects(db: Knex, rawQuery: unknown, opts: SearchOp
   // Anything shaped like an ID number is masked before it is echoed or handed to the audit log.
   const shown = check.kind === 'resident_id' ? maskResidentId(q) : q;
   const done = async (plan: Plan | undefined) => {
-    const { rows, matched } = plan ? await runPlan(db, plan, limit, page) : { rows: [], matched: 0 };
+    const { rows, matched } = plan ? await (plan.run ?? ((d: Knex, l: number, p: number) => runPlan(d, plan, l, p)))(db, limit, page) : { rows: [], matched: 0 };
     return { query: shown, match: plan?.match ?? 'person_id', page, limit, total: Math.min(matched, SEARCH_MAX_TOTAL), totalCapped: matched > SEARCH_MAX_TOTAL, items: await itemsOf(db, rows) } satisfies SearchResult;
   };
 

@@ -119,6 +119,28 @@ for (const backend of backends()) {
       expect(await searchSubjects(db, '封顶', { ...ORGS, limit: 50 })).to.deep.include({ total: SEARCH_MAX_TOTAL, totalCapped: true });
     });
 
+    it('pages through a fragment matching more than the cap: names starting with it first, every page distinct, the total counted after the scope', async () => {
+      await addOrgs(Array.from({ length: 150 }, (_, i) => ({ name: `青岛翻页核对${i}号`, region: '370202' })));
+      await addOrgs(Array.from({ length: 100 }, (_, i) => ({ name: `济南翻页核对${i}号`, region: '370102' })));
+      await addOrgs([{ name: '翻页核对总公司', region: '370202' }, { name: '翻页核对', region: '370202' }]);
+      const pages = async (opts: SearchOptions) => {
+        const first = await searchSubjects(db, '翻页核对', { ...opts, limit: 50 });
+        const all = [...names(first)];
+        for (let p = 2; p <= Math.ceil(first.total / 50) + 1; p++) all.push(...names(await searchSubjects(db, '翻页核对', { ...opts, limit: 50, page: p })));
+        return { first, all };
+      };
+      const province = await pages(ORGS);
+      expect(province.first).to.deep.include({ total: SEARCH_MAX_TOTAL, totalCapped: true });
+      expect(province.all.slice(0, 2)).to.deep.equal(['翻页核对', '翻页核对总公司']);
+      expect(province.all).to.have.length(SEARCH_MAX_TOTAL);
+      expect(new Set(province.all).size).to.equal(SEARCH_MAX_TOTAL);
+      // More than the cap match in the index, fewer in Qingdao: the total is exact and every one can be paged to.
+      const qingdao = await pages({ ...ORGS, regionPrefixes: ['3702'] });
+      expect(qingdao.first).to.deep.include({ total: 152, totalCapped: false });
+      expect(new Set(qingdao.all).size).to.equal(152);
+      expect(qingdao.all.every((n) => !n.startsWith('济南'))).to.equal(true);
+    });
+
     it('finds an organisation by its whole USCC (any width or case) and by a code prefix', async () => {
       for (const q of [companyCode(1), ` ${fullWidth(companyCode(1))} `, companyCode(1).toLowerCase()]) {
         const r = await searchSubjects(db, q, ORGS);
