@@ -16,7 +16,11 @@ export function chinaDay(at: Date): string {
   return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
-/** Statuses of a record that stands: revoked, withdrawn and repaired records are not shown to the public. */
+/**
+ * Statuses of a record that stands: revoked, withdrawn and repaired records are not shown to the public. The
+ * partial index records_subject_public (migration 202611271500) is built on this list: a change needs a
+ * migration that builds it again with the new list.
+ */
 export const STANDING_STATUSES: readonly string[] = ['active', 'disputed', 'corrected'];
 
 export function isPubliclyVisible(r: VisibilityFields, today: string): boolean {

@@ -19,6 +19,7 @@ import * as m271110 from './202611271110-evaluations.ts';
 import * as m271200 from './202611271200-projection.ts';
 import * as m271300 from './202611271300-pg-scale.ts';
 import * as m271400 from './202611271400-subject-name-index.ts';
+import * as m271500 from './202611271500-records-public-index.ts';
 
 interface Migration { up(knex: Knex): Promise<void>; down(knex: Knex): Promise<void> }
 
@@ -47,4 +48,5 @@ export const MIGRATIONS: Array<[string, Migration]> = [
   ['202611271200-projection', m271200],
   ['202611271300-pg-scale', m271300],
   ['202611271400-subject-name-index', m271400],
+  ['202611271500-records-public-index', m271500],
 ];
