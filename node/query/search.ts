@@ -26,9 +26,9 @@ import { selectRows } from '../store/read.ts';
  * SQLite such a fragment (without ASCII letters) is not ranked at all: the names starting with it come first,
  * then the others in the order they were registered, and only the page is read (commonFragmentPage).
  */
-// Ten pages of twenty. Ranking costs time for every candidate on every request (SQLite and PostgreSQL alike),
-// and a fragment that matches more names than a person reads is better made longer than paged through.
-export const SEARCH_MAX_TOTAL = 200;
+// Five pages of twenty. Every candidate costs time on every request (SQLite and PostgreSQL alike), and a
+// fragment that matches more names than a person reads through is better made longer than paged through.
+export const SEARCH_MAX_TOTAL = 100;
 const MAX_QUERY_CHARS = 100;
 const MAX_LIMIT = 50;
 const DEFAULT_LIMIT = 20;
