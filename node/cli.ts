@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=64
 import { isCreditNodeError } from './errors.ts';
 import { describeStoreError } from './store/errors.ts';
 

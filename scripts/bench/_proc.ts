@@ -9,6 +9,21 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** The built program, as operators run it (`npx credit-node`). */
 export const CLI = path.join(root, 'dist', 'node', 'cli.js');
 
+/**
+ * The node options of the program's #! line (`#!/usr/bin/env -S node --max-semi-space-size=64`), which
+ * `npx credit-node` gets from it: processes started here pass the same, so they run as operators' do.
+ */
+export function cliNodeFlags(file = CLI): string[] {
+  let first = '';
+  try {
+    first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  } catch {
+    return [];
+  }
+  const m = /^#!\S*env(?:\s+-S)?\s+node\b(.*)$/.exec(first);
+  return m ? (m[1] ?? '').trim().split(/\s+/).filter(Boolean) : [];
+}
+
 /** VmRSS and VmHWM of a live process in bytes (0 once it is gone). */
 export function memOf(pid: number): { rss: number; hwm: number } {
   try {
@@ -30,7 +45,7 @@ export class NodeProcess {
 
   constructor(readonly label: string, args: string[], readonly logFile: string, nodeFlags: string[] = []) {
     const log = createWriteStream(logFile, { flags: 'a' });
-    this.child = spawn(process.execPath, [...nodeFlags, CLI, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...cliNodeFlags(), ...nodeFlags, CLI, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (c: Buffer) => { this.stdout += c.toString(); log.write(c); });
     // Not ended by stderr's end: stdout may still deliver; the log ends when the process has closed both.
     this.child.stderr?.pipe(log, { end: false });
