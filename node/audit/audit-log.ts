@@ -79,9 +79,13 @@ export class AuditLog {
     });
   }
 
-  /** Appends one entry in the caller's transaction, so it commits (or not) with the data it describes. */
+  /**
+   * Appends one entry in the caller's transaction, so it commits (or not) with the data it describes. The head is
+   * signed a little later (signSoon), except the log's very first entry, which is signed with it: a log with
+   * entries always has a signed head, even when the process dies right after (verify counts on it).
+   */
   async recordIn(trx: Knex.Transaction, input: AuditInput): Promise<number> {
-    const { seqs } = await this.append(trx, [prepareEntry(input, this.deps.clock().toISOString())], false);
+    const { seqs } = await this.append(trx, [prepareEntry(input, this.deps.clock().toISOString())], 'first');
     this.signSoon();
     return seqs[0] as number;
   }
@@ -95,7 +99,7 @@ export class AuditLog {
         try {
           const done = await this.deps.db.transaction(async (trx) => {
             this.transactions += 1;
-            return this.append(trx, batch.map((p) => p.entry), true);
+            return this.append(trx, batch.map((p) => p.entry), 'due');
           });
           this.signState = done.signState;
           if (!done.headSigned) this.signSoon();
@@ -113,16 +117,17 @@ export class AuditLog {
 
   /**
    * Continues the chain from the stored head under the writers' lock, so two processes on one store never
-   * fork it. With `sign`, signs a head every SIGN_EVERY_ENTRIES entries and at the end when the last signature
-   * is a second old.
+   * fork it. Signs the head of a log that has none yet; with 'due' also every SIGN_EVERY_ENTRIES entries and at
+   * the end when the last signature is a second old. The sign state it returns holds once the transaction
+   * has committed.
    */
-  private async append(trx: Knex.Transaction, entries: PreparedEntry[], sign: boolean): Promise<{ seqs: number[]; signState: SignState | null; headSigned: boolean }> {
+  private async append(trx: Knex.Transaction, entries: PreparedEntry[], sign: 'first' | 'due'): Promise<{ seqs: number[]; signState: SignState | null; headSigned: boolean }> {
     await auditRepo.lock(trx);
     const head = await auditRepo.head(trx);
     let seq = head?.seq ?? 0;
     let prevHash = head?.hash ?? AUDIT_GENESIS;
     let state = this.signState;
-    if (sign && state === undefined) {
+    if (state === undefined) {
       const last = await auditRepo.latestSigned(trx);
       state = last ? { seq: last.seq, atMs: Date.parse(last.at) } : null;
     }
@@ -139,7 +144,7 @@ export class AuditLog {
       seqs.push(seq);
       prevHash = hash;
       const last = i === entries.length - 1;
-      if (sign && (!state || seq - state.seq >= SIGN_EVERY_ENTRIES || (last && nowMs - state.atMs >= SIGN_EVERY_MS))) {
+      if (!state || (sign === 'due' && (seq - state.seq >= SIGN_EVERY_ENTRIES || (last && nowMs - state.atMs >= SIGN_EVERY_MS)))) {
         signed.push(this.signed(seq, hash, nowIso));
         state = { seq, atMs: nowMs };
       }

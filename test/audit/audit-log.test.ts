@@ -111,6 +111,14 @@ for (const backend of backends()) {
       expect(await audit.verify(node.ctx.keys.publicKey)).to.deep.include({ ok: true, entries: 3, signedSeq: 3 });
     });
 
+    it('recordIn as the log\'s very first entry signs it in the same transaction: a process killed right after leaves a log that verifies', async () => {
+      // idleSignMs 0: no signing later, as when the process dies before its timer fires.
+      await db(node).transaction((trx) => audit.recordIn(trx, { action: 'batch_in', count: 2000, target: 'city-jinan' }));
+      await db(node).transaction((trx) => audit.recordIn(trx, { action: 'batch_in', count: 2000, target: 'city-jinan' }));
+      expect(await signedSeqs(node)).to.deep.equal([1]);
+      expect(await audit.verify(node.ctx.keys.publicKey)).to.deep.include({ ok: true, entries: 2, signedSeq: 1 });
+    });
+
     it('refuses anything that looks like a resident ID number, naming the field; masked numbers and keyed hashes pass', async () => {
       const id = personCode(1);
       const refused = async (input: AuditInput, path: string) => {
