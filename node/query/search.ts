@@ -282,7 +282,7 @@ export async function searchSubjects(db: Knex, rawQuery: unknown, opts: SearchOp
   // Anything shaped like an ID number is masked before it is echoed or handed to the audit log.
   const shown = check.kind === 'resident_id' ? maskResidentId(q) : q;
   const done = async (plan: Plan | undefined) => {
-    const { rows, matched } = plan ? await (plan.run ?? ((d: Knex, l: number, p: number) => runPlan(d, plan, l, p)))(db, limit, page) : { rows: [], matched: 0 };
+    const { rows, matched } = !plan ? { rows: [], matched: 0 } : plan.run ? await plan.run(db, limit, page) : await runPlan(db, plan, limit, page);
     return { query: shown, match: plan?.match ?? 'person_id', page, limit, total: Math.min(matched, SEARCH_MAX_TOTAL), totalCapped: matched > SEARCH_MAX_TOTAL, items: await itemsOf(db, rows) } satisfies SearchResult;
   };
 
