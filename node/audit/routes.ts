@@ -6,7 +6,7 @@ import type { Principal } from '../access/roles.ts';
 import { requirePermission, principalOf } from '../http/auth.ts';
 import { asyncHandler } from '../http/async-handler.ts';
 import { BadRequest, isCreditNodeError } from '../errors.ts';
-import { chinaDate } from '../clock.ts';
+import { CHINA_OFFSET_MS, chinaDate } from '../clock.ts';
 import { isAuditAction, QUERY_LIMIT_MAX, type AuditAction, type AuditFilter, type AuditLog } from './audit-log.ts';
 
 export interface AuditRoutesDeps {
@@ -18,8 +18,6 @@ export interface AuditRoutesDeps {
 
 const PARAMS = new Set(['user', 'subject', 'action', 'since', 'until', 'purpose', 'before', 'limit', 'format']);
 const DAY_MS = 86_400_000;
-/** China Standard Time has no daylight saving: a calendar date there starts at 16:00 UTC the day before. */
-const CST_OFFSET_MS = 8 * 3_600_000;
 
 const bad = (param: string, message: string) => new BadRequest(message, [{ path: param, message }]);
 
@@ -38,7 +36,8 @@ export function parseTime(param: 'since' | 'until', value: string, now: Date): s
   const days = /^(\d{1,4})d$/.exec(value);
   if (days) return new Date(now.getTime() - Number(days[1]) * DAY_MS).toISOString();
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    const start = Date.parse(`${value}T00:00:00Z`) - CST_OFFSET_MS;
+    // A calendar date in China starts at 16:00 UTC the day before.
+    const start = Date.parse(`${value}T00:00:00Z`) - CHINA_OFFSET_MS;
     if (!Number.isNaN(start) && chinaDate(new Date(start)) === value) return new Date(param === 'until' ? start + DAY_MS : start).toISOString();
   } else if (/^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value))) {
     return new Date(value).toISOString();

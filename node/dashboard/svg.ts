@@ -1,4 +1,5 @@
 import { html, type SafeHtml } from '../portal/layout.ts';
+import { chinaWallTime } from '../clock.ts';
 import type { DashboardNode, IntakeSeries } from './data.ts';
 
 /**
@@ -28,7 +29,7 @@ export function clip(text: string, max: number): string {
 /** An instant as China time, MM-DD HH:mm. */
 export function chinaTime(iso: string | null): string {
   if (!iso || Number.isNaN(Date.parse(iso))) return '—';
-  return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(5, 16).replace('T', ' ');
+  return chinaWallTime(Date.parse(iso)).slice(5, 16).replace('T', ' ');
 }
 
 const count = (n: number) => n.toLocaleString('zh-CN');

@@ -6,6 +6,7 @@ import { identityError } from './errors.ts';
 import type { IdentityError } from './errors.ts';
 import { normalizeCodeInput } from './normalize.ts';
 import { PROVINCES } from './regions.ts';
+import { chinaDate } from '../clock.ts';
 
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2] as const;
 const ID_CHECK_CHARS = '10X98765432';
@@ -60,8 +61,8 @@ function isRealDate(yyyymmdd: string): boolean {
 }
 
 /** Today's calendar date in China Standard Time (UTC+8, no DST), as YYYYMMDD. */
-function chinaDate(now: Date): string {
-  return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10).replaceAll('-', '');
+function chinaDateDigits(now: Date): string {
+  return chinaDate(now).replaceAll('-', '');
 }
 
 export function isResidentIdRegion(code6: string): boolean {
@@ -94,7 +95,7 @@ export function validateResidentId(input: string, opts: ResidentIdOptions = {}):
   else errors.push(identityError('ID_REGION', region));
 
   const birth = code.slice(6, 14);
-  const today = chinaDate(opts.today ?? new Date());
+  const today = chinaDateDigits(opts.today ?? new Date());
   if (!isRealDate(birth)) errors.push(identityError('ID_BIRTHDATE', `${birth}不是有效日期`));
   else if (birth > today) errors.push(identityError('ID_BIRTHDATE', `${birth}晚于当前日期`));
   else if (Number(birth.slice(0, 4)) < MIN_BIRTH_YEAR) errors.push(identityError('ID_BIRTHDATE', `${birth}早于${MIN_BIRTH_YEAR}年`));

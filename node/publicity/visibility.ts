@@ -1,3 +1,5 @@
+import { chinaDate } from '../clock.ts';
+
 /**
  * What the public may see of a stored record (DESIGN.md §6): a record whose publicity is 社会公开 ('public'),
  * still standing (status active, disputed — shown with its 异议处理中 mark — or corrected), inside its publicity window on `today` (publish_from .. publish_until, both
@@ -13,7 +15,7 @@ export interface VisibilityFields {
 
 /** YYYY-MM-DD of an instant in China Standard Time (UTC+8), the day publicity windows are counted in. */
 export function chinaDay(at: Date): string {
-  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  return chinaDate(at);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { checkCode } from '../identity/index.ts';
+import { chinaDate } from '../clock.ts';
 import { ENVELOPE_PATHS } from './schema-registry.ts';
 import type { FieldError, PropertySchema, SchemaRegistry } from './schema-registry.ts';
 
@@ -165,7 +166,7 @@ export function buildColumnMap(registry: SchemaRegistry, category: string, heade
 /** A JS Date as the calendar day in China (UTC+8, no DST): right both for XLSX dates (UTC midnight) and local ones. */
 function chinaDay(d: Date): string | undefined {
   if (Number.isNaN(d.getTime())) return undefined;
-  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  return chinaDate(d);
 }
 
 function ymd(y: number, m: number, d: number): string | undefined {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import PDFDocument from 'pdfkit';
 import * as fontkit from 'fontkit';
 import { ConfigInvalid } from '../../errors.ts';
+import { chinaWallTime } from '../../clock.ts';
 import type { ReportModel } from './report-model.ts';
 import { DEFAULT_REPORT_FONT } from './default-font.ts';
 
@@ -68,7 +69,7 @@ const CHINESE_NUMERALS = ['一', '二', '三', '四', '五', '六', '七', '八'
 
 /** 2026年11月26日 10:30 in China Standard Time. */
 export function chinaTime(at: Date): string {
-  const t = new Date(at.getTime() + 8 * 3600_000).toISOString();
+  const t = chinaWallTime(at);
   return `${t.slice(0, 4)}年${t.slice(5, 7)}月${t.slice(8, 10)}日 ${t.slice(11, 16)}`;
 }
 
