@@ -31,7 +31,7 @@ import { HUB_ID, LIMITS, provincePlan, stablePorts, type SimNode } from './simul
 import { writeLoadFiles } from './simulate/data.ts';
 import { Fleet } from './simulate/fleet.ts';
 import { runPhase, type Kill, type PhaseContext, type PhaseFigures } from './simulate/phase.ts';
-import { createSchema, dropSchema, PgReader, SqliteReader, type StoreReader } from './simulate/stores.ts';
+import { createSchema, dropSchema, PgReader, SqliteReader, type StoreReader } from './bench/_store-reader.ts';
 import { formatFigures, type Figures } from './simulate/report.ts';
 
 export interface Output { out: (s: string) => void; err: (s: string) => void }

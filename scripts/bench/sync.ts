@@ -24,6 +24,7 @@ import { initFederation, type FederationNode, type FederationNodeSpec } from '..
 import { DEFAULT_EXCHANGE, loadConfig } from '../../node/config/load.ts';
 import { NodeProcess, freePorts, root, sleep, waitHealthy } from './_proc.ts';
 import { summarize } from './_cpuprofile.ts';
+import { SqliteReader, type StoreReader } from './_store-reader.ts';
 import { chinaDay, STANDING_STATUSES } from '../../node/publicity/visibility.ts';
 
 const INDUSTRY = 'jinan-market';
@@ -51,25 +52,9 @@ interface PhaseResult {
   sender?: string;
 }
 
-/** Reads one origin's head seq from a node's SQLite file, read-only, while the node writes it. */
-class HeadReader {
-  private readonly db: Database.Database;
-  private readonly stmt: Database.Statement<[string], { seq: number }>;
-  constructor(file: string) {
-    this.db = new Database(file, { readonly: true, fileMustExist: true });
-    this.db.pragma('busy_timeout = 5000');
-    this.stmt = this.db.prepare('select seq from heads where origin = ?');
-  }
-  seq(origin: string): number {
-    return Number(this.stmt.get(origin)?.seq ?? 0);
-  }
-  /** Received record and ticket events not yet projected into rows (exchange/service.ts, the projector). */
-  pending(self: string): number {
-    return Number((this.db.prepare("select count(*) as n from events where pos > (select pos from projection where name = 'received') and origin <> ? and kind in ('record', 'ticket')").get(self) as { n: number }).n);
-  }
-  close(): void {
-    this.db.close();
-  }
+/** One origin's head seq at a node, read from the side. */
+async function headSeq(reader: StoreReader, origin: string): Promise<number> {
+  return (await reader.heads()).get(origin)?.seq ?? 0;
 }
 
 function dbFile(node: FederationNode): string {
@@ -97,12 +82,12 @@ async function follow(opts: {
   procs: NodeProcess[];
   sender?: NodeProcess;
 }): Promise<PhaseResult> {
-  const readers = opts.watch.map((w) => ({ name: w.name, reader: new HeadReader(w.file) }));
-  const dest = readers.at(-1) as { name: string; reader: HeadReader };
-  const start = dest.reader.seq(opts.origin);
+  const readers = opts.watch.map((w) => ({ name: w.name, reader: new SqliteReader(w.file) }));
+  const dest = readers.at(-1) as { name: string; reader: SqliteReader };
+  const start = await headSeq(dest.reader, opts.origin);
   const first: Record<string, number> = {};
   const done: Record<string, number> = {};
-  const initial = new Map(readers.map((r) => [r.name, r.reader.seq(opts.origin)]));
+  const initial = new Map(await Promise.all(readers.map(async (r) => [r.name, await headSeq(r.reader, opts.origin)] as const)));
   const rssAt: Record<string, Record<number, number>> = Object.fromEntries(opts.procs.map((p) => [p.label, {}]));
   let quarter = 0;
   let lastMove = performance.now();
@@ -115,7 +100,7 @@ async function follow(opts: {
       const elapsed = (now - opts.t0) / 1000;
       let moved = false;
       for (const r of readers) {
-        const seq = r.reader.seq(opts.origin);
+        const seq = await headSeq(r.reader, opts.origin);
         if (first[r.name] === undefined && seq > (initial.get(r.name) ?? 0)) first[r.name] = elapsed;
         if (done[r.name] === undefined && seq >= opts.target) done[r.name] = elapsed;
         if (r === dest) {
@@ -131,7 +116,7 @@ async function follow(opts: {
       if (done[dest.name] !== undefined) break;
       if (now - lastReport > 5000) {
         lastReport = now;
-        const heads = readers.map((r) => `${r.name} ${fmt(r.reader.seq(opts.origin))}`).join(', ');
+        const heads = (await Promise.all(readers.map(async (r) => `${r.name} ${fmt(await headSeq(r.reader, opts.origin))}`))).join(', ');
         const mem = opts.procs.map((p) => `${p.label} ${mb(p.sample())} MB`).join(', ');
         say(`  ${opts.phase} ${elapsed.toFixed(0)} s: ${heads} / ${fmt(opts.target)}; RSS ${mem}`);
       }
@@ -151,7 +136,7 @@ async function follow(opts: {
       let waiting = 0;
       for (const r of readers) {
         if (projected[r.name] !== undefined) continue;
-        const n = r.reader.pending(r.name);
+        const n = await r.reader.pending(r.name);
         if (n === 0) projected[r.name] = elapsed;
         else waiting += n;
       }
@@ -163,7 +148,7 @@ async function follow(opts: {
       await sleep(500);
     }
   } finally {
-    for (const r of readers) r.reader.close();
+    for (const r of readers) await r.reader.close();
   }
   const seconds = done[dest.name] as number;
   for (const p of opts.procs) p.sample();
@@ -271,9 +256,9 @@ export async function main(argv: string[] = []): Promise<void> {
     if ((await imp.exited) !== 0) throw new Error(`import failed:\n${imp.logTail()}`);
     const importSeconds = (performance.now() - t) / 1000;
     rmSync(jsonl);
-    const head = new HeadReader(dbFile(industry));
-    const target = head.seq(INDUSTRY);
-    head.close();
+    const head = new SqliteReader(dbFile(industry));
+    const target = await headSeq(head, INDUSTRY);
+    await head.close();
     if (target < n) throw new Error(`the import left ${target} events on ${INDUSTRY}'s chain, expected ${n}`);
 
     // A node's start-up jobs catch up once: here the withdrawal from public view of the imported records whose

@@ -3,7 +3,7 @@
 // a selection of it that their parent sent down.
 import type { SimNode } from './plan.ts';
 import { holdersOf } from './plan.ts';
-import type { Head, Link, StoreReader } from './stores.ts';
+import type { Head, Link, StoreReader } from '../bench/_store-reader.ts';
 
 export interface Probe {
   converged: boolean;

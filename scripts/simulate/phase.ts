@@ -6,7 +6,7 @@ import { probe, verify, type Verification } from './check.ts';
 import { pool, type Fleet, type ImportSummary } from './fleet.ts';
 import type { LoadFile } from './data.ts';
 import type { SimNode } from './plan.ts';
-import type { StoreReader } from './stores.ts';
+import type { StoreReader } from '../bench/_store-reader.ts';
 
 export interface Kill { node: string; atSeconds: number; downSeconds: number }
 

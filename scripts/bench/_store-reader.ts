@@ -1,6 +1,6 @@
-// Reads a running node's store from the side, as scripts/bench/sync.ts does: a SQLite file through its own
-// read-only connection (WAL: the node's writers never wait), or the hub's PostgreSQL schema through a small pool.
-// Only what the simulation compares: chain heads, per-origin event counts and hashes, the projection backlog
+// Reads a running node's store from the side, for the sync benchmark and the province simulation: a SQLite file
+// through its own read-only connection (WAL: the node's writers never wait), or a PostgreSQL schema through a
+// small pool. Only what they compare: chain heads, per-origin event counts and hashes, the projection backlog
 // and the down cursors.
 import Database from 'better-sqlite3';
 import pg from 'pg';
