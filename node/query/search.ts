@@ -70,16 +70,23 @@ export interface SearchResult {
   items: SearchItem[];
 }
 
-interface Plan {
+/** Candidates ranked in SQL (runPlan). */
+interface RankedPlan {
   match: SearchMatch;
   /** Candidate ids (and, for FTS5, a score) as one SELECT; at most SEARCH_MAX_TOTAL + 1 rows, plus prefixes. */
   hits: string;
   hitBindings: unknown[];
   order: string;
   orderBindings: unknown[];
-  /** A plan that reads its page itself instead of ranking every candidate (commonFragmentPage). */
-  run?: (db: Knex, limit: number, page: number) => Promise<{ rows: PageRow[]; matched: number }>;
 }
+
+/** A plan that reads its page itself instead of ranking every candidate (commonFragmentPage). */
+interface PagedPlan {
+  match: SearchMatch;
+  run: (db: Knex, limit: number, page: number) => Promise<{ rows: PageRow[]; matched: number }>;
+}
+
+type Plan = RankedPlan | PagedPlan;
 
 const badQ = (message: string) => new BadRequest(message, [{ path: 'q', message }]);
 
@@ -138,12 +145,12 @@ function scopeSql(opts: SearchOptions): { sql: string; bindings: unknown[] } {
 
 const CAP = SEARCH_MAX_TOTAL + 1;
 
-function codePlan(key: string, type: 'organisation' | 'natural_person', scope: { sql: string; bindings: unknown[] }, match: SearchMatch): Plan {
+function codePlan(key: string, type: 'organisation' | 'natural_person', scope: { sql: string; bindings: unknown[] }, match: SearchMatch): RankedPlan {
   const typeSql = type === 'natural_person' ? `s.type = 'natural_person'` : `s.type <> 'natural_person'`;
   return { match, hits: `select s.id from subjects s where s.key = ? and ${typeSql}${scope.sql}`, hitBindings: [key, ...scope.bindings], order: 's.id', orderBindings: [] };
 }
 
-function codePrefixPlan(prefix: string, scope: { sql: string; bindings: unknown[] }): Plan {
+function codePrefixPlan(prefix: string, scope: { sql: string; bindings: unknown[] }): RankedPlan {
   const upper = prefixUpperBound(prefix);
   // The range walks the unique index on key; the substr check keeps the answer exact under any collation.
   const hits = `select s.id from subjects s where s.key >= ?${upper ? ' and s.key < ?' : ''} and substr(s.key, 1, ${prefix.length}) = ?`
@@ -196,7 +203,7 @@ async function namePlan(db: Knex, q: string, scope: { sql: string; bindings: unk
   if (Number(probe[0]?.n ?? 0) <= SEARCH_MAX_TOTAL) {
     return { match: 'name', hits: part('bm25(subjects_fts)'), hitBindings: [phrase, ...scope.bindings], order: `${tier}, h.score, length(s.name), s.id`, orderBindings: [q, q] };
   }
-  if (!/[A-Za-z]/.test(q)) return { match: 'name', hits: '', hitBindings: [], order: '', orderBindings: [], run: (d, limit, page) => commonFragmentPage(d, q, phrase, scope, limit, page) };
+  if (!/[A-Za-z]/.test(q)) return { match: 'name', run: (d, limit, page) => commonFragmentPage(d, q, phrase, scope, limit, page) };
   // Letters with a case: the names that start with the fragment whatever their case, from the posting list.
   return {
     match: 'name',
@@ -240,7 +247,7 @@ async function commonFragmentPage(db: Knex, q: string, phrase: string, scope: { 
 
 interface PageRow { id: number; type: string; key: string; name: string; region: string | null; n: number | string }
 
-async function runPlan(db: Knex, plan: Plan, limit: number, page: number): Promise<{ rows: PageRow[]; matched: number }> {
+async function runPlan(db: Knex, plan: RankedPlan, limit: number, page: number): Promise<{ rows: PageRow[]; matched: number }> {
   const offset = (page - 1) * limit;
   const take = Math.min(limit, SEARCH_MAX_TOTAL - offset);
   if (take > 0) {
@@ -282,7 +289,7 @@ export async function searchSubjects(db: Knex, rawQuery: unknown, opts: SearchOp
   // Anything shaped like an ID number is masked before it is echoed or handed to the audit log.
   const shown = check.kind === 'resident_id' ? maskResidentId(q) : q;
   const done = async (plan: Plan | undefined) => {
-    const { rows, matched } = !plan ? { rows: [], matched: 0 } : plan.run ? await plan.run(db, limit, page) : await runPlan(db, plan, limit, page);
+    const { rows, matched } = !plan ? { rows: [], matched: 0 } : 'run' in plan ? await plan.run(db, limit, page) : await runPlan(db, plan, limit, page);
     return { query: shown, match: plan?.match ?? 'person_id', page, limit, total: Math.min(matched, SEARCH_MAX_TOTAL), totalCapped: matched > SEARCH_MAX_TOTAL, items: await itemsOf(db, rows) } satisfies SearchResult;
   };
 
