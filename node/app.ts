@@ -319,6 +319,8 @@ export interface RunningNode { ctx: NodeContext; server: Server; url: string; st
 /** Opens the node and listens; `stop` closes the server, waits for requests in flight, then the store. */
 export async function startNode(config: Config, opts: OpenOptions = {}): Promise<RunningNode> {
   const ctx = await openNode(config, opts);
+  // A running node writes all day (batches, imports, audit): its log is checkpointed off its thread.
+  ctx.store.checkpointInBackground(ctx.log);
   const app = createApp(ctx);
   let server: Server;
   try {

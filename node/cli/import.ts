@@ -28,6 +28,8 @@ export async function run(argv: string[]): Promise<number> {
   if (values['source-unit'] && !values['source-name']) throw new UsageError('指定 --source-unit 时也请给出 --source-name（数据来源单位名称）');
   const progress = values['no-progress'] ? false : values.progress ?? statSync(file).size > 2 * 1024 * 1024;
   return withNode(String(values.config), async (ctx, config) => {
+    // A large file writes for minutes: the log is checkpointed beside the import, not inside its commits.
+    ctx.store.checkpointInBackground(ctx.log);
     const summary = await importFile(
       { store: ctx.store, records: ctx.records, clock: ctx.clock, dataKey: ctx.dataKey, legacyCodes: config.identifiers.legacyCodes },
       {

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Encoding, ImportFormat } from './readers/types.ts';
 import { RejectsReport } from './rejects.ts';
 import { ProgressBar } from './progress.ts';
@@ -10,6 +10,7 @@ import type { Clock } from '../clock.ts';
 import type { PreparedBatch } from './import-rows.ts';
 import type { ImportWorkerData, WorkerMessage } from './import-worker.ts';
 import { CreditNodeError, ImportFileUnreadable } from '../errors.ts';
+import { startThread } from '../threads.ts';
 
 export interface ImportOptions {
   category: string;
@@ -43,19 +44,11 @@ export interface ImportDeps {
   legacyCodes: string[];
 }
 
-/**
- * Starts the reading thread: the compiled .js next to this file, or, when running from source (tests, tsx),
- * the .ts file with tsx's loader registered inside the thread (loader flags do not carry into workers).
- */
 // The reader needs little heap: a small young generation keeps the process's memory flat and low.
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 };
 
-function startWorker(data: ImportWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./import-worker.js', import.meta.url), { workerData: data, resourceLimits: WORKER_LIMITS });
-  const target = JSON.stringify(new URL('./import-worker.ts', import.meta.url).href);
-  const boot = `import('tsx/esm/api').then(({ register }) => { register(); return import(${target}); })`;
-  return new Worker(boot, { eval: true, workerData: data, resourceLimits: WORKER_LIMITS });
-}
+/** Starts the reading thread (import-worker). */
+const startWorker = (data: ImportWorkerData): Worker => startThread(import.meta.url, 'import-worker', { workerData: data, resourceLimits: WORKER_LIMITS });
 
 /**
  * Streams a file into the store. A reading thread parses, maps and validates rows; this thread writes them a

@@ -1,20 +1,14 @@
-import { Worker } from 'node:worker_threads';
+import { startThread } from '../threads.ts';
 import knexFactory, { type Knex } from 'knex';
 import type { SqliteCopyAnswer, SqliteCopyJob } from './backup-sqlite-thread.ts';
 
 /**
  * Copies a live SQLite store with the online backup API on a thread of its own (backup-sqlite-thread.ts);
- * resolves with the pages copied. From source (tests, tsx) the thread registers tsx's loader first.
+ * resolves with the pages copied.
  */
 export function copySqliteOnThread(job: SqliteCopyJob): Promise<number> {
   return new Promise<number>((resolve, reject) => {
-    let worker: Worker;
-    if (import.meta.url.endsWith('.ts')) {
-      const target = JSON.stringify(new URL('./backup-sqlite-thread.ts', import.meta.url).href);
-      worker = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${target}); })`, { eval: true, workerData: job });
-    } else {
-      worker = new Worker(new URL('./backup-sqlite-thread.js', import.meta.url), { workerData: job });
-    }
+    const worker = startThread(import.meta.url, 'backup-sqlite-thread', { workerData: job });
     let answered = false;
     worker.once('message', (m: SqliteCopyAnswer) => {
       answered = true;

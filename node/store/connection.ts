@@ -1,15 +1,25 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import type { Logger } from 'pino';
 import type { StoreConfig } from '../config/types.ts';
+import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
 
 export type Dialect = 'sqlite' | 'pg';
 
 export interface Store {
   knex: Knex;
   dialect: Dialect;
+  /**
+   * SQLite: from now on the write-ahead log is checkpointed on a thread of its own (checkpointer.ts), for a
+   * process that writes for long (a running node, an import). Nothing on PostgreSQL.
+   */
+  checkpointInBackground(log: Logger): void;
   close(): Promise<void>;
 }
+
+/** How often the checkpoint thread copies the write-ahead log into the database file. */
+const CHECKPOINT_INTERVAL_MS = 200;
 
 interface SqliteConnection {
   pragma(source: string): unknown;
@@ -73,7 +83,18 @@ export function openStore(cfg: StoreConfig): Store {
       },
     });
     beginImmediate(knex);
-    return { knex, dialect: 'sqlite', close: () => knex.destroy() };
+    let checkpointer: Checkpointer | undefined;
+    return {
+      knex,
+      dialect: 'sqlite',
+      checkpointInBackground(log) {
+        checkpointer ??= startCheckpointer(cfg.file, { intervalMs: CHECKPOINT_INTERVAL_MS, busyTimeoutMs: cfg.busyTimeoutMs, log });
+      },
+      async close() {
+        await checkpointer?.stop();
+        await knex.destroy();
+      },
+    };
   }
   const knex = knexFactory({
     client: 'pg',
@@ -81,7 +102,7 @@ export function openStore(cfg: StoreConfig): Store {
     pool: { min: cfg.pool?.min ?? 0, max: cfg.pool?.max ?? 10 },
     ...(cfg.schema ? { searchPath: [cfg.schema] } : {}),
   });
-  return { knex, dialect: 'pg', close: () => knex.destroy() };
+  return { knex, dialect: 'pg', checkpointInBackground: () => undefined, close: () => knex.destroy() };
 }
 
 type SqliteTransaction = { begin(conn: unknown): Promise<unknown>; query(conn: unknown, sql: string): Promise<unknown> };

@@ -18,7 +18,8 @@ function label(n: ProfileNode): string {
   return `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
 }
 
-export function summarize(file: string, top = 12): { totalMs: number; self: HotFunction[]; inclusive: HotFunction[] } {
+/** `window`: only the samples taken between these two times of the monotonic clock (µs), the clock V8 stamps them with. */
+export function summarize(file: string, top = 12, window?: [number, number]): { totalMs: number; self: HotFunction[]; inclusive: HotFunction[] } {
   const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -26,7 +27,10 @@ export function summarize(file: string, top = 12): { totalMs: number; self: HotF
   const self = new Map<string, number>();
   const incl = new Map<string, number>();
   let total = 0;
+  let at = p.startTime;
   for (let i = 0; i < p.samples.length; i++) {
+    at += p.timeDeltas[i] ?? 0;
+    if (window && (at < window[0] || at > window[1])) continue;
     const dt = (p.timeDeltas[i] ?? 0) / 1000;
     const id = p.samples[i] as number;
     const leaf = byId.get(id);

@@ -50,6 +50,8 @@ interface PhaseResult {
   peakRss: Record<string, number>;
   rssAt: Record<string, Record<number, number>>;
   sender?: string;
+  /** The timed transfer on the monotonic clock (µs): the CPU profiles are summarised over it alone. */
+  window: [number, number];
 }
 
 /** One origin's head seq at a node, read from the side. */
@@ -94,6 +96,7 @@ async function follow(opts: {
   let lastSeen = -1;
   let lastReport = performance.now();
   const projected: Record<string, number> = {};
+  let window: [number, number] = [0, 0];
   try {
     for (;;) {
       const now = performance.now();
@@ -113,7 +116,10 @@ async function follow(opts: {
         }
       }
       if (moved) lastMove = now;
-      if (done[dest.name] !== undefined) break;
+      if (done[dest.name] !== undefined) {
+        window = [monoUs() - (performance.now() - opts.t0) * 1000, monoUs()];
+        break;
+      }
       if (now - lastReport > 5000) {
         lastReport = now;
         const heads = (await Promise.all(readers.map(async (r) => `${r.name} ${fmt(await headSeq(r.reader, opts.origin))}`))).join(', ');
@@ -160,8 +166,12 @@ async function follow(opts: {
     projected,
     peakRss: Object.fromEntries(opts.procs.map((p) => [p.label, p.peak])),
     rssAt,
+    window,
   };
 }
+
+/** The monotonic clock in microseconds, the clock of a V8 CPU profile's sample times. */
+const monoUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 /** The same rows into a fresh file: same DDL, same pragmas as node/store/connection.ts, tx per batch. */
 function rawBaseline(sourceFile: string, file: string, batch: number): { rows: number; rate: number } {
@@ -338,8 +348,9 @@ export async function main(argv: string[] = []): Promise<void> {
 
     const profileSummaries: Record<string, ReturnType<typeof summarize>> = {};
     if (values.profile && existsSync(profiles)) {
+      const windows: Record<string, [number, number] | undefined> = { hop1: hop1?.window, hop2: hop2?.window, e2e: e2e.window };
       for (const f of readdirSync(profiles).filter((x) => x.endsWith('.cpuprofile') && !x.startsWith('setup-')).sort()) {
-        profileSummaries[f.replace(/\.cpuprofile$/, '')] = summarize(path.join(profiles, f));
+        profileSummaries[f.replace(/\.cpuprofile$/, '')] = summarize(path.join(profiles, f), 12, windows[f.split('-')[0] as string]);
       }
     }
 
@@ -373,7 +384,7 @@ export async function main(argv: string[] = []): Promise<void> {
       `  whole benchmark took ${((performance.now() - began) / 1000).toFixed(0)} s; load average ${load.map((l) => l.toFixed(1)).join(' → ')} on ${os.availableParallelism()} CPUs${Math.max(...load) > os.availableParallelism() ? ' (machine busy: figures are low and noisy)' : ''}`,
     ];
     for (const [name, s] of Object.entries(profileSummaries)) {
-      lines.push('', `  CPU profile ${name}: ${(s.totalMs / 1000).toFixed(1)} s sampled; self time:`);
+      lines.push('', `  CPU profile ${name}: ${(s.totalMs / 1000).toFixed(1)} s sampled while the events moved; self time:`);
       for (const f of s.self) lines.push(`    ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}`);
       lines.push('   total time (own code and what it calls):');
       for (const f of s.inclusive) lines.push(`    ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}`);
