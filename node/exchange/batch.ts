@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { canonicalize, sha256Hex } from './canonical-json.ts';
-import { eventHash, GENESIS_HASH, wireEventText, type EventKind, type RawEvent, type ReceivedEvent, type SignedHead, type SignedHeadPayload } from './event-log.ts';
+import { isUtf8 } from 'node:buffer';
+import { eventHash, eventHashOfBytes, GENESIS_HASH, wireEventText, type EventKind, type RawEvent, type ReceivedEvent, type SignedHead, type SignedHeadPayload } from './event-log.ts';
 import { verifyCompact } from './jws.ts';
 import { BatchInvalid, BatchTooLarge, EventTampered, HeadSignatureInvalid, SyncGap } from '../errors.ts';
 
@@ -9,7 +10,11 @@ import { BatchInvalid, BatchTooLarge, EventTampered, HeadSignatureInvalid, SyncG
  * and the signed checkpoints inside that run (the last one covers the run's last event); a down batch is a
  * selection of events signed as a whole by the parent.
  */
-export interface WireEvent { origin: string; seq: number; kind: EventKind; entityId: string; op: string; body?: unknown; bodyText?: string; at: string; prevHash: string; hash: string }
+export interface WireEvent {
+  origin: string; seq: number; kind: EventKind; entityId: string; op: string; body?: unknown; bodyText?: string; at: string; prevHash: string; hash: string;
+  /** In the line form: the body line's bytes, exactly as received. */
+  bodyBytes?: Buffer;
+}
 export interface OriginRun { origin: string; events: WireEvent[]; heads: string[] }
 /** The sender's audit evidence (node/audit/child-proof.ts): its signed audit head and the links since the parent's. */
 export interface AuditEvidence { head: string; links: Array<{ seq: number; prevHash: string; hash: string }> }
@@ -32,42 +37,74 @@ export function upBatchText(from: string, to: string, runs: string[]): string {
  * The line form of an up batch (`Content-Type: application/x-ndjson`), what nodes send each other: a header line
  * `{"from","to"}`, then per origin a line `{"origin","events":N,"heads":[JWS…]}` followed by N pairs of lines,
  * the event without its body and the body's canonical text exactly as it was hashed. Every line is JSON, but a
- * body is never escaped into a string and parsed twice as in the JSON form (which receivers still accept).
+ * body is never escaped into a string and parsed twice as in the JSON form (which receivers still accept). A
+ * batch is built and read as bytes: a body goes from the sender's store to the receiver's as the UTF-8 it is.
  */
 export const LINES_TYPE = 'application/x-ndjson';
 
-/** One origin's run in the line form, from its events' lines (eventLines) and the checkpoints inside it. */
-export function runLines(origin: string, events: string[], heads: SignedHead[]): string {
-  const top = `{"origin":${JSON.stringify(origin)},"events":${events.length},"heads":${JSON.stringify(heads.map((h) => h.signature))}}`;
-  return events.length ? `${top}\n${events.join('\n')}` : top;
+/** A line of the line form: text, or UTF-8 bytes (a body as stored). */
+export type Line = string | Buffer;
+
+/**
+ * One origin's run in the line form: its top line, then the `count` events' lines (two each, eventLines), given
+ * as pieces of one or more whole lines each (EventLog.eventLinesOf gives all of them as one piece).
+ */
+export function runLines(origin: string, count: number, events: Line[], heads: SignedHead[]): Line[] {
+  const top = `{"origin":${JSON.stringify(origin)},"events":${count},"heads":${JSON.stringify(heads.map((h) => h.signature))}}`;
+  return count > 0 ? [top, ...events] : [top];
 }
 
-export function upBatchLines(from: string, to: string, runs: string[], audit?: AuditEvidence): string {
+/** The bytes `lines` (pieces of whole lines) take in a batch, with the newline after each piece. */
+export function linesBytes(lines: Line[]): number {
+  let n = 0;
+  for (const l of lines) n += (typeof l === 'string' ? Buffer.byteLength(l, 'utf8') : l.length) + 1;
+  return n;
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * An up batch in the line form, as the pieces of bytes that are sent one after the other (never joined: a run's
+ * events are one piece of megabytes): the header line, then each run's pieces of lines.
+ */
+export function upBatchLines(from: string, to: string, runs: Line[][], audit?: AuditEvidence): Buffer[] {
   const top = audit ? `{"from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"audit":${JSON.stringify(audit)}}` : `{"from":${JSON.stringify(from)},"to":${JSON.stringify(to)}}`;
-  return [top, ...runs].join('\n');
+  const parts: Buffer[] = [Buffer.from(top, 'utf8')];
+  for (const run of runs) for (const l of run) parts.push(NEWLINE, typeof l === 'string' ? Buffer.from(l, 'utf8') : l);
+  return parts;
 }
 
-/** Parses an up batch in the line form into the same shape as the JSON form; every problem names the line. */
-export function parseUpLines(text: string, maxEvents: number): UpBatch {
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
+/** Parses an up batch in the line form (its bytes, or text) into the same shape as the JSON form; every problem names the line. */
+export function parseUpLines(input: Buffer | string, maxEvents: number): UpBatch {
+  const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
+  // Where each line starts and ends (a newline never occurs inside a UTF-8 sequence); a final newline ends the last.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  for (let pos = 0; pos < buf.length;) {
+    const nl = buf.indexOf(10, pos);
+    const end = nl < 0 ? buf.length : nl;
+    starts.push(pos);
+    ends.push(end);
+    pos = end + 1;
+  }
+  const count = starts.length;
   const json = (i: number, what: string): Record<string, unknown> => {
     let v: unknown;
     try {
-      v = JSON.parse(lines[i] as string);
+      v = JSON.parse(buf.toString('utf8', starts[i], ends[i]));
     } catch {
       throw new BatchInvalid(`交换批次第 ${i + 1} 行（${what}）不是合法的 JSON`, [{ path: `line ${i + 1}`, message: '不是合法的 JSON' }]);
     }
     if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BatchInvalid(`交换批次第 ${i + 1} 行（${what}）必须是 JSON 对象`, [{ path: `line ${i + 1}`, message: '必须是对象' }]);
     return v as Record<string, unknown>;
   };
-  if (lines.length === 0) throw new BatchInvalid('交换批次为空');
+  if (count === 0) throw new BatchInvalid('交换批次为空');
   const top = json(0, '批次头');
   if (!isStr(top['from']) || !isStr(top['to'])) throw new BatchInvalid('交换批次缺少 from 或 to', [{ path: 'from', message: '必填' }]);
   const origins: OriginRun[] = [];
   let total = 0;
   let i = 1;
-  while (i < lines.length) {
+  while (i < count) {
     const head = json(i, '来源头');
     const n = head['events'];
     if (!isStr(head['origin']) || typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || !Array.isArray(head['heads'])) {
@@ -75,13 +112,15 @@ export function parseUpLines(text: string, maxEvents: number): UpBatch {
     }
     total += n;
     if (total > maxEvents) throw new BatchTooLarge(`批次含 ${total} 个以上事件，超过本节点接受的上限 ${maxEvents}，请减半后重发`, { count: total, max: maxEvents });
-    if (i + 1 + 2 * n > lines.length) throw new BatchInvalid(`交换批次第 ${i + 1} 行声明 ${n} 个事件，但批次在第 ${lines.length} 行就结束了`, [{ path: `line ${i + 1}`, message: '事件行不足' }]);
+    if (i + 1 + 2 * n > count) throw new BatchInvalid(`交换批次第 ${i + 1} 行声明 ${n} 个事件，但批次在第 ${count} 行就结束了`, [{ path: `line ${i + 1}`, message: '事件行不足' }]);
     const origin = head['origin'];
     const events: WireEvent[] = [];
     for (let k = 0; k < n; k++) {
       const at = i + 1 + 2 * k;
       const e = json(at, '事件') as Partial<WireEvent>;
-      events.push({ ...e, origin, bodyText: lines[at + 1] as string } as WireEvent);
+      // bodyText from the sender is not taken: the body is the next line's bytes.
+      delete e.bodyText;
+      events.push({ ...e, origin, bodyBytes: buf.subarray(starts[at + 1], ends[at + 1]) } as WireEvent);
     }
     origins.push({ origin, events, heads: head['heads'] as string[] });
     i += 1 + 2 * n;
@@ -104,9 +143,19 @@ export function checkEvent(raw: unknown, where: string): ReceivedEvent {
   if (!isSeq(e.seq)) throw new BatchInvalid(`${where}：事件序号 seq 必须是正整数`, [{ path: 'seq', message: '必须是正整数' }]);
   if (!isStr(e.kind) || !KINDS.has(e.kind)) throw new BatchInvalid(`${where}：事件类型 kind 无效`, [{ path: 'kind', message: 'record、ticket 或 directory' }]);
   const given = (e as { bodyText?: unknown }).bodyText;
+  const bytes = (e as { bodyBytes?: unknown }).bodyBytes;
   let bodyText: string;
   let body: unknown;
-  if (typeof given === 'string') {
+  if (Buffer.isBuffer(bytes)) {
+    // The line form: the bytes the origin hashed. They must be UTF-8 (the text the origin hashed was).
+    if (!isUtf8(bytes)) throw new BatchInvalid(`${where}：事件正文不是合法的 UTF-8 文本`, [{ path: 'body', message: '不是合法的 UTF-8' }]);
+    bodyText = bytes.toString('utf8');
+    try {
+      body = JSON.parse(bodyText) as unknown;
+    } catch {
+      throw new BatchInvalid(`${where}：事件正文不是合法的 JSON`, [{ path: 'body', message: '不是合法的 JSON' }]);
+    }
+  } else if (typeof given === 'string') {
     // The exact text the origin hashed: checking the hash over it is enough (no re-canonicalisation).
     bodyText = given;
     try {
@@ -121,10 +170,10 @@ export function checkEvent(raw: unknown, where: string): ReceivedEvent {
     throw new BatchInvalid(`${where}：事件缺少 body`, [{ path: 'body', message: '必填' }]);
   }
   const event = { origin: e.origin as string, seq: e.seq, kind: e.kind, entityId: e.entityId as string, op: e.op as string, body, at: e.at as string, prevHash: e.prevHash as string };
-  if (eventHash(event, bodyText) !== e.hash) {
+  if ((Buffer.isBuffer(bytes) ? eventHashOfBytes(event, bytes) : eventHash(event, bodyText)) !== e.hash) {
     throw new EventTampered(`来源 ${event.origin} 序号 ${event.seq} 的事件内容与其哈希不一致，已拒收`, { origin: event.origin, seq: event.seq });
   }
-  return { ...event, hash: e.hash as string, bodyText };
+  return Buffer.isBuffer(bytes) ? { ...event, hash: e.hash as string, bodyText, bodyBytes: bytes } : { ...event, hash: e.hash as string, bodyText };
 }
 
 /** Parses the top of an up batch; every problem names the field. */

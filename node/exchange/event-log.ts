@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { canonicalize, sha256Hex } from './canonical-json.ts';
-import { insertMany } from '../store/bulk.ts';
+import { insertMany, isSqlite } from '../store/bulk.ts';
 import { selectRow, selectRows } from '../store/read.ts';
 import { stateRepo } from './state-repo.ts';
 import { ChainUnconfirmed } from '../errors.ts';
@@ -63,10 +64,18 @@ export const GENESIS_HASH = '0'.repeat(64);
  * and spliced in: keys sorted (at, body, entityId, kind, op, origin, prevHash, seq) give the same text as
  * canonicalising the whole event, which the tests check.
  */
-export function eventHash(e: Omit<NodeEvent, 'hash'>, bodyCanonical: string = canonicalize(e.body)): string {
-  const text = `{"at":${JSON.stringify(e.at)},"body":${bodyCanonical},"entityId":${JSON.stringify(e.entityId)},"kind":${JSON.stringify(e.kind)},"op":${JSON.stringify(e.op)},"origin":${JSON.stringify(e.origin)},"prevHash":${JSON.stringify(e.prevHash)},"seq":${e.seq}}`;
-  return sha256Hex(text);
+export function eventHash(e: Omit<NodeEvent, 'hash' | 'body'> & { body?: unknown }, bodyCanonical: string = canonicalize(e.body)): string {
+  return sha256Hex(`${hashedBefore(e)}${bodyCanonical}${hashedAfter(e)}`);
 }
+
+/** eventHash over the body's canonical text as UTF-8 bytes (as an up batch in the line form carries it). */
+export function eventHashOfBytes(e: Omit<NodeEvent, 'hash' | 'body'>, bodyBytes: Buffer): string {
+  return createHash('sha256').update(hashedBefore(e)).update(bodyBytes).update(hashedAfter(e)).digest('hex');
+}
+
+/** The hashed text of an event around its body (keys in canonical order). */
+const hashedBefore = (e: { at: string }) => `{"at":${JSON.stringify(e.at)},"body":`;
+const hashedAfter = (e: Omit<NodeEvent, 'hash' | 'body' | 'at'>) => `,"entityId":${JSON.stringify(e.entityId)},"kind":${JSON.stringify(e.kind)},"op":${JSON.stringify(e.op)},"origin":${JSON.stringify(e.origin)},"prevHash":${JSON.stringify(e.prevHash)},"seq":${e.seq}}`;
 
 interface EventRow {
   pos: number | string;
@@ -94,21 +103,37 @@ export function wireEventText(e: RawEvent): string {
   return `{"origin":${JSON.stringify(e.origin)},"seq":${e.seq},"kind":${JSON.stringify(e.kind)},"entityId":${JSON.stringify(e.entityId)},"op":${JSON.stringify(e.op)},"bodyText":${JSON.stringify(e.bodyText)},"at":${JSON.stringify(e.at)},"prevHash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}`;
 }
 
-/** One event as its two lines in the line form of an up batch (batch.ts LINES_TYPE), no trailing newline. */
-export function eventLines(e: { seq: number; kind: string; entityId: string; op: string; at: string; prevHash: string; hash: string; bodyText: string }): string {
-  return `{"seq":${e.seq},"kind":${JSON.stringify(e.kind)},"entityId":${JSON.stringify(e.entityId)},"op":${JSON.stringify(e.op)},"at":${JSON.stringify(e.at)},"prevHash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}\n${e.bodyText}`;
+/**
+ * One event as its two lines in the line form of an up batch (batch.ts LINES_TYPE): the event without its body,
+ * and the body's canonical text. A sender reads them from its store as they are spelt here (EventLog.eventLinesOf).
+ */
+export function eventLines(e: { seq: number; kind: string; entityId: string; op: string; at: string; prevHash: string; hash: string; bodyText: string }): [string, string] {
+  return [`{"seq":${e.seq},"kind":${JSON.stringify(e.kind)},"entityId":${JSON.stringify(e.entityId)},"op":${JSON.stringify(e.op)},"at":${JSON.stringify(e.at)},"prevHash":${JSON.stringify(e.prevHash)},"hash":${JSON.stringify(e.hash)}}`, e.bodyText];
 }
 
-/** An event received from another node, with its body as canonical text (checked against its hash). */
-export interface ReceivedEvent extends NodeEvent { bodyText: string }
+/**
+ * An event received from another node, with its body as canonical text (checked against its hash) and, from an
+ * up batch in the line form, the very bytes that were hashed, which are what is stored.
+ */
+export interface ReceivedEvent extends NodeEvent { bodyText: string; bodyBytes?: Buffer }
 
 async function lockEvents(trx: Knex.Transaction): Promise<void> {
   if (trx.client.config.client === 'pg') await trx.raw('select pg_advisory_xact_lock(?)', [EVENTS_LOCK]);
 }
 
+/**
+ * The lines of eventLines, put together by each store (json_quote and to_json spell strings as JSON does; a
+ * header line is read as JSON, and the body line is the stored text itself).
+ */
+const SQLITE_EVENT_LINES = `select count(*) as "n", cast(group_concat('{"seq":' || "seq" || ',"kind":' || json_quote("kind") || ',"entityId":' || json_quote("entity_id") || ',"op":' || json_quote("op") || ',"at":' || json_quote("at") || ',"prevHash":' || json_quote("prev_hash") || ',"hash":' || json_quote("hash") || '}' || char(10) || "body", char(10) order by "seq") as blob) as "lines" from "events" where "origin" = ? and "seq" > ? and "seq" <= ?`;
+const PG_EVENT_LINES = `select count(*) as "n", convert_to(string_agg('{"seq":' || "seq" || ',"kind":' || to_json("kind")::text || ',"entityId":' || to_json("entity_id")::text || ',"op":' || to_json("op")::text || ',"at":' || to_json("at")::text || ',"prevHash":' || to_json("prev_hash")::text || ',"hash":' || to_json("hash")::text || '}' || chr(10) || "body", chr(10) order by "seq"), 'UTF8') as "lines" from "events" where "origin" = ? and "seq" > ? and "seq" <= ?`;
+
+/** A received body may come as its UTF-8 bytes: stored as the text they are. */
+const TEXT_BODY = { textFromBytes: ['body'] };
+
 function eventRow(e: ReceivedEvent, storedAt: string): Record<string, unknown> {
   const route = routingOf(e.kind, e.body);
-  return { origin: e.origin, seq: e.seq, kind: e.kind, entity_id: e.entityId, op: e.op, body: e.bodyText, at: e.at, prev_hash: e.prevHash, hash: e.hash, stored_at: storedAt, region: route.region, category: route.category, target: route.target };
+  return { origin: e.origin, seq: e.seq, kind: e.kind, entity_id: e.entityId, op: e.op, body: e.bodyBytes ?? e.bodyText, at: e.at, prev_hash: e.prevHash, hash: e.hash, stored_at: storedAt, region: route.region, category: route.category, target: route.target };
 }
 
 /** Conditions a parent puts on the events it sends a child (DESIGN.md §4, down). */
@@ -269,9 +294,14 @@ export class EventLog {
     return rows.map(rawFromRow);
   }
 
-  /** Events of one origin with after < seq <= upto in the line form of an up batch. */
-  async eventLinesOf(db: Knex | Knex.Transaction, origin: string, after: number, upto: number): Promise<string[]> {
-    return (await this.rawEventsOf(db, origin, after, upto)).map(eventLines);
+  /**
+   * Events of one origin with after < seq <= upto in the line form of an up batch (eventLines), all their lines
+   * as one piece of UTF-8 that the store puts together: the sender's hot path (DESIGN.md §3) makes no object,
+   * string or buffer per event, and every body goes out as the very bytes it is stored as.
+   */
+  async eventLinesOf(db: Knex | Knex.Transaction, origin: string, after: number, upto: number): Promise<{ count: number; lines: Buffer }> {
+    const row = await selectRow<{ n: number | string; lines: Buffer | null }>(db, isSqlite(db) ? SQLITE_EVENT_LINES : PG_EVENT_LINES, [origin, after, upto]);
+    return { count: Number(row?.n ?? 0), lines: row?.lines ?? Buffer.alloc(0) };
   }
 
   /** The hash stored at each seq of one origin in [from, to]. */
@@ -304,7 +334,7 @@ export class EventLog {
   async storeChain(trx: Knex.Transaction, origin: string, events: ReceivedEvent[], checkpoints: SignedHead[], storedAt: string): Promise<void> {
     if (events.length === 0) return;
     await lockEvents(trx);
-    await insertMany(trx, 'events', events.map((e) => eventRow(e, storedAt)));
+    await insertMany(trx, 'events', events.map((e) => eventRow(e, storedAt)), TEXT_BODY);
     const known = await this.checkpoints(trx, origin, (events[0] as ReceivedEvent).seq - 1, (events.at(-1) as ReceivedEvent).seq);
     const have = new Set(known.map((k) => k.seq));
     await insertMany(trx, 'signed_heads', checkpoints.filter((c) => !have.has(c.seq)) as unknown as Array<Record<string, unknown>>);
@@ -340,7 +370,7 @@ export class EventLog {
         else if (h !== e.hash) conflicts.push(e);
       }
     }
-    await insertMany(trx, 'events', fresh.map((e) => eventRow(e, storedAt)));
+    await insertMany(trx, 'events', fresh.map((e) => eventRow(e, storedAt)), TEXT_BODY);
     return { fresh, conflicts };
   }
 

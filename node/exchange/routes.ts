@@ -54,8 +54,8 @@ export function exchangeRoutes(d: ExchangeRouteDeps): Router {
   }
   r.use(requireNode(d.verifier));
   // The body is parsed only once the caller is known, with the exchange's own limit (413 makes senders halve).
-  // The JSON form (CONTRACT.md) and the line form nodes send (batch.ts LINES_TYPE), which stays a string here.
-  r.post('/up', express.json({ limit: d.maxBatchBytes }), express.text({ type: LINES_TYPE, limit: d.maxBatchBytes }), asyncHandler(async (req, res) => {
+  // The JSON form (CONTRACT.md) and the line form nodes send (batch.ts LINES_TYPE), which stays bytes here.
+  r.post('/up', express.json({ limit: d.maxBatchBytes }), express.raw({ type: LINES_TYPE, limit: d.maxBatchBytes }), asyncHandler(async (req, res) => {
     res.json(await d.exchange.receiveUp(req.callerNode as string, req.body));
   }));
   r.get('/down', asyncHandler(async (req, res) => {

@@ -126,9 +126,9 @@ export class ExchangeService {
    * against the directory key, allowed origins) and applies the whole batch in one transaction.
    */
   async receiveUp(caller: string, raw: unknown): Promise<{ heads: Record<string, { seq: number; hash: string }>; applied: number; skipped: number; audit?: { seq: number } }> {
-    // A string is the line form (batch.ts LINES_TYPE), anything else the JSON form.
+    // Bytes (or a string) are the line form (batch.ts LINES_TYPE), anything else the JSON form.
     const max = this.deps.config.exchange.maxBatchEvents;
-    const batch = typeof raw === 'string' ? parseUpLines(raw, max) : parseUpBatch(raw, max);
+    const batch = Buffer.isBuffer(raw) || typeof raw === 'string' ? parseUpLines(raw, max) : parseUpBatch(raw, max);
     if (batch.from !== caller) throw new BatchInvalid(`批次的 from（${batch.from}）与调用节点（${caller}）不一致`);
     if (batch.to !== this.deps.config.id) throw new BatchInvalid(`批次的 to（${batch.to}）不是本节点`);
     try {

@@ -1,9 +1,11 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Head } from './event-log.ts';
 import type { ExchangeDeps, ExchangeService } from './service.ts';
 import { signNodeToken } from './node-auth.ts';
-import { LINES_TYPE, runLines, upBatchLines } from './batch.ts';
+import { LINES_TYPE, linesBytes, runLines, upBatchLines, type Line } from './batch.ts';
 import { stateRepo } from './state-repo.ts';
 import { ConfigInvalid, CreditNodeError, PeerRefused, PeerUnreachable } from '../errors.ts';
 
@@ -20,6 +22,38 @@ export interface UpResult { sent: number; batches: number }
 export interface DownResult { received: number; batches: number }
 
 interface HttpAnswer { status: number; body: unknown; text: string }
+/** A request body: text, or pieces of bytes sent one after the other (an up batch, upBatchLines). */
+type RequestBody = string | Buffer[];
+
+/** What one HTTP exchange with the parent returns: the status, the parent's Date header and the answer's text. */
+export interface ExchangeAnswer { status: number; date: string | undefined; text: string }
+export type ExchangeOnce = (url: URL, method: string, headers: Record<string, string>, body: Buffer[] | undefined, timeoutMs: number) => Promise<ExchangeAnswer>;
+
+/**
+ * One HTTP exchange on node:http(s): the body's pieces are written to the socket as they are (a batch of
+ * megabytes is neither joined nor copied again on its way out, as fetch would), the answer is read as text.
+ */
+function exchangeOnce(url: URL, method: string, headers: Record<string, string>, body: Buffer[] | undefined, timeoutMs: number): Promise<ExchangeAnswer> {
+  return new Promise((resolve, reject) => {
+    const length = body?.reduce((n, b) => n + b.length, 0);
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
+      method,
+      headers: length === undefined ? headers : { ...headers, 'content-length': String(length) },
+      signal: AbortSignal.timeout(timeoutMs),
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, date: res.headers.date, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    for (const b of body ?? []) req.write(b);
+    req.end();
+  });
+}
+
+/** How every node-to-node request goes out; tests replace `send` to watch or alter the exchanges. */
+export const transport: { send: ExchangeOnce } = { send: exchangeOnce };
 
 /** Up batches in flight at once (see SyncClient.up). */
 const PIPELINE_DEPTH = 2;
@@ -85,35 +119,30 @@ export class SyncClient {
   }
 
   /** One HTTP exchange with the parent, retried with backoff on network failures, 5xx and 429. */
-  private async request(method: 'GET' | 'POST', path: string, body?: string, contentType = 'application/json'): Promise<HttpAnswer> {
+  private async request(method: 'GET' | 'POST', path: string, body?: RequestBody, contentType = 'application/json'): Promise<HttpAnswer> {
     const { retry, requestTimeoutMs } = this.deps.config.exchange;
     const sleep = this.deps.sleep ?? sleepMs;
-    const bodyBytes = body === undefined ? undefined : Buffer.from(body, 'utf8');
+    const bodyBytes = body === undefined ? undefined : typeof body === 'string' ? [Buffer.from(body, 'utf8')] : body;
     let lastError: Error | undefined;
     for (let attempt = 0; attempt < retry.attempts; attempt++) {
       if (attempt > 0) await sleep(backoffDelay(attempt - 1, retry.baseDelayMs, retry.maxDelayMs));
       const token = signNodeToken({ issuer: this.deps.config.id, audience: await this.parentId(), privateKey: this.deps.privateKey, now: new Date(this.deps.clock().getTime() + this.skewMs) });
-      let res: Response;
+      let res: ExchangeAnswer;
       try {
-        res = await fetch(`${this.parentUrl}${path}`, {
-          method,
-          headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': contentType } : {}) },
-          // Bytes, not a string: fetch would otherwise scan the whole text for lone surrogates on every attempt.
-          ...(bodyBytes !== undefined ? { body: bodyBytes } : {}),
-          signal: AbortSignal.timeout(requestTimeoutMs),
-        });
+        const headers = { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': contentType } : {}) };
+        res = await transport.send(new URL(`${this.parentUrl}${path}`), method, headers, bodyBytes, requestTimeoutMs);
       } catch (err) {
         lastError = new PeerUnreachable(`无法连接上级节点（${this.parentUrl}）：${(err as Error).message}`);
         continue;
       }
-      const date = res.headers.get('date');
+      const date = res.date;
       if (date) {
         const theirs = Date.parse(date);
         // Date has a one-second resolution: only a real difference is corrected.
         if (Number.isFinite(theirs) && Math.abs(theirs - this.deps.clock().getTime()) > 2000) this.skewMs = theirs - this.deps.clock().getTime();
         else this.skewMs = 0;
       }
-      const text = await res.text();
+      const text = res.text;
       let parsed: unknown;
       try { parsed = text ? JSON.parse(text) : undefined; } catch { parsed = undefined; }
       if (res.status >= 500 || res.status === 429) {
@@ -254,7 +283,7 @@ export class SyncClient {
       let sent = 0;
       let batches = 0;
       type Pending = Map<string, { from: number; to: number }>;
-      type Prepared = { text: string; plan: Array<{ origin: string; to: number }>; count: number; bytes: number };
+      type Prepared = { body: Buffer[]; plan: Array<{ origin: string; to: number }>; count: number; bytes: number };
       // The last audit link put in a batch of this round (so a batch of evidence alone is not built twice).
       let evidenceSent = this.parentAuditSeq;
       const clone = (p: Pending): Pending => new Map([...p].map(([k, v]) => [k, { ...v }]));
@@ -271,7 +300,7 @@ export class SyncClient {
       const build = async (state: Pending): Promise<Prepared | undefined> => {
         this.deps.exchange.sending();
         const order = [...state.keys()].sort((a, b) => (a === me ? -1 : b === me ? 1 : a.localeCompare(b)));
-        const runs: string[] = [];
+        const runs: Line[][] = [];
         const plan: Prepared['plan'] = [];
         let count = 0;
         let bytes = 0;
@@ -284,12 +313,12 @@ export class SyncClient {
           if (count > 0 && end - p.from > room) break;
           const events = await this.deps.eventLog.eventLinesOf(db, origin, p.from, end);
           const heads = await this.deps.eventLog.checkpoints(db, origin, p.from, end);
-          const text = runLines(origin, events, heads);
-          const size = Buffer.byteLength(text, 'utf8');
+          const lines = runLines(origin, events.count, [events.lines], heads);
+          const size = linesBytes(lines);
           if (count > 0 && bytes + size > bytesBudget) break;
-          runs.push(text);
+          runs.push(lines);
           plan.push({ origin, to: end });
-          count += events.length;
+          count += events.count;
           bytes += size;
           if (origin === me) break;
         }
@@ -302,7 +331,7 @@ export class SyncClient {
         const lastLink = audit.links.at(-1)?.seq ?? 0;
         if (!runs.length && lastLink <= evidenceSent) return undefined;
         evidenceSent = Math.max(evidenceSent, lastLink);
-        return { text: upBatchLines(me, parent, runs, audit), plan, count, bytes };
+        return { body: upBatchLines(me, parent, runs, audit), plan, count, bytes };
       };
       // Up to PIPELINE_DEPTH batches in flight: the parent always has the next one waiting while it applies
       // one, and this node reads ahead meanwhile. `ahead` is where the chains stand once all of them are taken.
@@ -314,7 +343,7 @@ export class SyncClient {
           const b = await build(ahead);
           if (!b) break;
           advance(ahead, b.plan);
-          const answer = this.request('POST', '/exchange/v1/up', b.text, LINES_TYPE);
+          const answer = this.request('POST', '/exchange/v1/up', b.body, LINES_TYPE);
           answer.catch(() => undefined);
           queue.push({ batch: b, answer });
         }

@@ -34,21 +34,31 @@ function prepared(conn: SqliteConnection, sql: string): SqliteStatement {
   return stmt;
 }
 
-/** The single-row insert for `table` and `columns`. */
-const insertStatement = (conn: SqliteConnection, table: string, columns: string[]) =>
-  prepared(conn, `insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values (${columns.map(() => '?').join(',')})`);
+/** The single-row insert for `table` and `columns`; `text` columns take UTF-8 bytes as the text they are. */
+const insertStatement = (conn: SqliteConnection, table: string, columns: string[], text: readonly string[] = []) =>
+  prepared(conn, `insert into "${table}" (${columns.map((c) => `"${c}"`).join(',')}) values (${columns.map((c) => (text.includes(c) ? 'cast(? as text)' : '?')).join(',')})`);
+
+/** Options of insertMany. */
+export interface InsertOptions {
+  /**
+   * Text columns whose values may come as Buffers of UTF-8 (a received event's body): SQLite stores the bytes as
+   * the text they are, without decoding and encoding them again; PostgreSQL is given the decoded text.
+   */
+  textFromBytes?: readonly string[];
+}
 
 /**
  * Inserts many rows with as little overhead as each dialect allows (DESIGN.md §3, hot paths). On SQLite: one
  * prepared single-row statement per table, run on the transaction's own connection (better-sqlite3 is
  * synchronous, so this is the fastest path). On PostgreSQL: multi-row VALUES statements.
  */
-export async function insertMany(db: Knex | Knex.Transaction, table: string, rows: Array<Record<string, unknown>>): Promise<void> {
+export async function insertMany(db: Knex | Knex.Transaction, table: string, rows: Array<Record<string, unknown>>, opts: InsertOptions = {}): Promise<void> {
   if (rows.length === 0) return;
   const columns = Object.keys(rows[0] as object);
+  const text = opts.textFromBytes ?? [];
   if (isSqlite(db)) {
     await onConnection(db, (conn) => {
-      const stmt = insertStatement(conn, table, columns);
+      const stmt = insertStatement(conn, table, columns, text);
       const values: unknown[] = new Array(columns.length);
       for (const row of rows) {
         for (let i = 0; i < columns.length; i++) values[i] = row[columns[i] as string] ?? null;
@@ -63,7 +73,12 @@ export async function insertMany(db: Knex | Knex.Transaction, table: string, row
   for (let i = 0; i < rows.length; i += chunk) {
     const part = rows.slice(i, i + chunk);
     const bindings: unknown[] = [table, ...columns];
-    for (const row of part) for (const c of columns) bindings.push(row[c] ?? null);
+    for (const row of part) {
+      for (const c of columns) {
+        const v = row[c] ?? null;
+        bindings.push(Buffer.isBuffer(v) && text.includes(c) ? v.toString('utf8') : v);
+      }
+    }
     await db.raw(head + part.map(() => tuple).join(','), bindings as Knex.RawBinding[]);
   }
 }

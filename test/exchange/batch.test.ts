@@ -74,13 +74,16 @@ describe('exchange batches: wire events', () => {
     const b = chain('jinan-tax', 2);
     const lines = (evs: WireEvent[]) => evs.map(({ body, ...e }) => eventLines({ ...e, bodyText: canonicalize(body) }));
     const headOf = (e: WireEvent) => [{ origin: e.origin, seq: e.seq, hash: e.hash, at: e.at, signature: sign(e) }];
-    const text = upBatchLines('city-jinan', 'sd-hub', [runLines('jinan-market', lines(a), headOf(a[2] as WireEvent)), runLines('jinan-tax', lines(b), headOf(b[1] as WireEvent)), runLines('city-jinan', [], [])]);
+    const bytes = Buffer.concat(upBatchLines('city-jinan', 'sd-hub', [runLines('jinan-market', 3, lines(a).flat(), headOf(a[2] as WireEvent)), runLines('jinan-tax', 2, lines(b).flat(), headOf(b[1] as WireEvent)), runLines('city-jinan', 0, [], [])]));
+    const text = bytes.toString('utf8');
     // Every line is JSON (NDJSON); a body line is the canonical text itself, never an escaped string.
     const split = text.split('\n');
     expect(split).to.have.length(1 + (1 + 6) + (1 + 4) + 1);
     for (const l of split) expect(() => JSON.parse(l)).not.to.throw();
     expect(split[3]).to.equal(canonicalize(a[0]?.body));
-    const batch = parseUpLines(text, 100);
+    // Read from the bytes as they arrive; each body stays the bytes it came as.
+    const batch = parseUpLines(bytes, 100);
+    expect((batch.origins[0] as OriginRun).events[0]?.bodyBytes?.toString('utf8')).to.equal(canonicalize(a[0]?.body));
     expect(batch.from).to.equal('city-jinan');
     expect(batch.to).to.equal('sd-hub');
     expect(batch.origins.map((r) => [r.origin, r.events.length, r.heads.length])).to.deep.equal([['jinan-market', 3, 1], ['jinan-tax', 2, 1], ['city-jinan', 0, 0]]);
@@ -94,7 +97,7 @@ describe('exchange batches: wire events', () => {
     const a = chain('jinan-market', 2);
     const ls = a.map(({ body, ...e }) => eventLines({ ...e, bodyText: canonicalize(body) }));
     const last = a[1] as WireEvent;
-    const good = upBatchLines('jinan-market', 'city-jinan', [runLines('jinan-market', ls, [{ origin: last.origin, seq: last.seq, hash: last.hash, at: last.at, signature: sign(last) }])]);
+    const good = Buffer.concat(upBatchLines('jinan-market', 'city-jinan', [runLines('jinan-market', 2, ls.flat(), [{ origin: last.origin, seq: last.seq, hash: last.hash, at: last.at, signature: sign(last) }])])).toString('utf8');
     const err = (t: string, max = 100) => codeOf(() => parseUpLines(t, max)) as { code?: string; message?: string };
     expect(err('')).to.include({ code: 'BATCH_INVALID' });
     expect(err('{"from":"a"}').code).to.equal('BATCH_INVALID');
@@ -109,12 +112,23 @@ describe('exchange batches: wire events', () => {
     lines[3] = (lines[3] as string).replace('行政处罚', '行政许可');
     const run = parseUpLines(lines.join('\n'), 100).origins[0] as OriginRun;
     expect(codeOf(() => verifyRun(run, undefined, new Map(), own.publicKey))).to.deep.include({ code: 'EVENT_TAMPERED', details: { origin: 'jinan-market', seq: 1 } });
-    // A header line cannot smuggle in another origin or a body.
+    // A header line cannot smuggle in another origin or a body (as JSON or as text).
     const smuggled = good.split('\n');
-    smuggled[2] = (smuggled[2] as string).replace('{"seq":1,', '{"seq":1,"origin":"sd-hub","body":{"n":9},');
+    smuggled[2] = (smuggled[2] as string).replace('{"seq":1,', '{"seq":1,"origin":"sd-hub","body":{"n":9},"bodyText":"{\\"n\\":9}",');
     const parsed = parseUpLines(smuggled.join('\n'), 100).origins[0] as OriginRun;
-    expect(parsed.events[0]).to.include({ origin: 'jinan-market', bodyText: canonicalize(a[0]?.body) });
-    expect(verifyRun(parsed, undefined, new Map(), own.publicKey).fresh[0]?.body).to.deep.equal(a[0]?.body);
+    expect(parsed.events[0]).to.include({ origin: 'jinan-market' });
+    expect(parsed.events[0]?.bodyText).to.equal(undefined);
+    expect(parsed.events[0]?.bodyBytes?.toString('utf8')).to.equal(canonicalize(a[0]?.body));
+    const fresh = verifyRun(parsed, undefined, new Map(), own.publicKey).fresh[0];
+    expect(fresh?.body).to.deep.equal(a[0]?.body);
+    expect(fresh?.bodyText).to.equal(canonicalize(a[0]?.body));
+    // A body line that is not UTF-8 is refused as such, whatever hash the sender gave it.
+    const bad = Buffer.from(good, 'utf8');
+    const at = bad.indexOf(Buffer.from('行政处罚', 'utf8'));
+    bad[at + 1] = 0xff;
+    const notText = parseUpLines(bad, 100).origins[0] as OriginRun;
+    expect(codeOf(() => verifyRun(notText, undefined, new Map(), own.publicKey))).to.deep.include({ code: 'BATCH_INVALID' });
+    expect((codeOf(() => verifyRun(notText, undefined, new Map(), own.publicKey)) as { message: string }).message).to.include('UTF-8');
   });
 
   it('checkEvent takes the body as the hashed text or as JSON; any other spelling of the text breaks the hash', () => {

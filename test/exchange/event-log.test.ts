@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { backends, tempNode, type TempNode } from '../helpers/node.ts';
 import { companyCode } from '../helpers/records.ts';
-import { CHECKPOINT_EVERY, type DownFilter, type EventInput, type RawEvent, type ReceivedEvent } from '../../node/exchange/event-log.ts';
+import { CHECKPOINT_EVERY, eventLines, type DownFilter, type EventInput, type RawEvent, type ReceivedEvent } from '../../node/exchange/event-log.ts';
 import { verifyCompact } from '../../node/exchange/jws.ts';
+import { parseUpLines, runLines, upBatchLines, verifyRun, type OriginRun } from '../../node/exchange/batch.ts';
 
 const LISTS = ['serious_dishonesty_list', 'honor'];
 
@@ -56,6 +57,32 @@ for (const backend of backends()) {
       }
       const head = await city.ctx.eventLog.head(db(city));
       expect(head).to.deep.include({ seq: 601, hash: hashes.get(601), signature: rows.at(-1)?.signature });
+    });
+
+    it('eventLinesOf: the store spells a run\'s lines as eventLines does, every body the stored bytes, even with awkward header strings', async () => {
+      const market = await tempNode({ backend, id: 'jinan-market', role: 'industry', region: '370100', sector: 'market' });
+      try {
+        const odd = ['引号"与\\反斜杠', 'tab\there', 'line\nbreak', '\u0001ctl', 'ok'];
+        await append(market, odd.map((id, i) => ({ kind: 'record', entityId: id, op: i % 2 ? 'update' : 'create', body: { n: i, text: `行政处罚${id}`, emoji: '😀' } })));
+        const store = db(market);
+        const log = market.ctx.eventLog;
+        const { count, lines } = await log.eventLinesOf(store, 'jinan-market', 1, 5);
+        expect(count).to.equal(4);
+        const raw = await log.rawEventsOf(store, 'jinan-market', 1, 5);
+        const heads = await log.checkpoints(store, 'jinan-market', 0, 5);
+        const fromStore = parseUpLines(Buffer.concat(upBatchLines('jinan-market', 'city-jinan', [runLines('jinan-market', count, [lines], heads)])), 10).origins[0] as OriginRun;
+        const inJs = parseUpLines(Buffer.concat(upBatchLines('jinan-market', 'city-jinan', [runLines('jinan-market', count, raw.flatMap((e) => eventLines(e)), heads)])), 10).origins[0] as OriginRun;
+        expect(fromStore.events.map((e) => ({ ...e, bodyBytes: e.bodyBytes?.toString('utf8') }))).to.deep.equal(inJs.events.map((e) => ({ ...e, bodyBytes: e.bodyBytes?.toString('utf8') })));
+        expect(fromStore.events.map((e) => e.bodyBytes?.toString('utf8'))).to.deep.equal(raw.map((e) => e.bodyText));
+        expect(fromStore.events.map((e) => e.entityId)).to.deep.equal(odd.slice(1));
+        // Verified as a receiver does, from the stored event before the run.
+        const before = (await log.rawEventsOf(store, 'jinan-market', 0, 1))[0] as RawEvent;
+        const run = verifyRun(fromStore, { seq: 1, hash: before.hash }, new Map(), market.ctx.keys.publicKey);
+        expect(run.fresh.map((e) => e.hash)).to.deep.equal(raw.map((e) => e.hash));
+        expect(await log.eventLinesOf(store, 'jinan-market', 5, 10)).to.deep.equal({ count: 0, lines: Buffer.alloc(0) });
+      } finally {
+        await market.cleanup();
+      }
     });
 
     it('batchEnd picks the last checkpoint within the budget, or the first one beyond', async () => {

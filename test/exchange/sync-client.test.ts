@@ -13,7 +13,7 @@ import { startNode, type RunningNode } from '../../node/app.ts';
 import type { Clock } from '../../node/clock.ts';
 import { signNodeToken } from '../../node/exchange/node-auth.ts';
 import { wireEventText } from '../../node/exchange/event-log.ts';
-import { backoffDelay, SyncClient } from '../../node/exchange/sync.ts';
+import { backoffDelay, SyncClient, transport, type ExchangeAnswer } from '../../node/exchange/sync.ts';
 
 type Spec = Omit<FederationNodeSpec, 'port'>;
 
@@ -123,16 +123,15 @@ async function ingest(n: RunningNode, total: number, chunk = total): Promise<voi
 }
 
 /** Watches the node's outgoing requests (path and status); `rewrite` may change an answer. */
-function watchFetch(rewrite?: (pathname: string, res: Response) => Promise<Response>) {
-  const real = globalThis.fetch;
+function watchExchanges(rewrite?: (pathname: string, res: ExchangeAnswer) => Promise<ExchangeAnswer>) {
+  const real = transport.send;
   const seen: string[] = [];
-  globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
-    const res = await real(input, init);
-    const pathname = new URL(input instanceof Request ? input.url : String(input)).pathname;
-    seen.push(`${init?.method ?? 'GET'} ${pathname} ${res.status}`);
-    return rewrite ? rewrite(pathname, res) : res;
+  transport.send = async (url, method, headers, body, timeoutMs) => {
+    const res = await real(url, method, headers, body, timeoutMs);
+    seen.push(`${method} ${url.pathname} ${res.status}`);
+    return rewrite ? rewrite(url.pathname, res) : res;
   };
-  return { seen, restore: () => { globalThis.fetch = real; } };
+  return { seen, restore: () => { transport.send = real; } };
 }
 
 /** Same chain at both nodes: same head, and the parent's copy checks out with the origin's key. */
@@ -180,7 +179,7 @@ for (const backend of backends()) {
       await ingest(market, 60, 15);
       expect((await market.ctx.sync.round()).up).to.deep.equal({ sent: 60, batches: 1 });
       await ingest(city, 400, 20);
-      const watch = watchFetch();
+      const watch = watchExchanges();
       let result;
       try {
         result = await city.ctx.sync.round();
@@ -239,12 +238,12 @@ for (const backend of backends()) {
       const now = (await head(hub, 'city-jinan'))?.seq as number;
       const claimed = (await city.ctx.eventLog.hashesOf(db(city), 'city-jinan', now + 2, now + 2)).get(now + 2);
       let rewritten = false;
-      const watch = watchFetch(async (pathname, r) => {
+      const watch = watchExchanges(async (pathname, r) => {
         if (pathname !== '/exchange/v1/heads' || rewritten) return r;
         rewritten = true;
-        const body = (await r.json()) as { heads: Array<{ origin: string; seq: number; hash: string }> };
+        const body = JSON.parse(r.text) as { heads: Array<{ origin: string; seq: number; hash: string }> };
         for (const h of body.heads) if (h.origin === 'city-jinan') Object.assign(h, { seq: now + 2, hash: claimed });
-        return new Response(JSON.stringify(body), { status: r.status, headers: r.headers });
+        return { ...r, text: JSON.stringify(body) };
       });
       let result;
       try {
@@ -298,14 +297,14 @@ for (const backend of backends()) {
       const [hub, city] = [node('sd-hub'), node('city-jinan')];
       await ingest(city, 300);
       const before = await head(hub, 'city-jinan');
-      const real = globalThis.fetch;
+      const real = transport.send;
       const posts: string[] = [];
-      globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
-        if (init?.method === 'POST') {
-          posts.push(String(input));
-          return new Response(JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: '请求内容过大', details: [] } }), { status: 413, headers: { 'content-type': 'application/json' } });
+      transport.send = async (url, method, headers, body, timeoutMs) => {
+        if (method === 'POST') {
+          posts.push(url.href);
+          return { status: 413, date: undefined, text: JSON.stringify({ error: { code: 'PAYLOAD_TOO_LARGE', message: '请求内容过大', details: [] } }) };
         }
-        return real(input, init);
+        return real(url, method, headers, body, timeoutMs);
       };
       let error: { code?: string; details?: { status?: number } } | undefined;
       try {
@@ -313,7 +312,7 @@ for (const backend of backends()) {
       } catch (err) {
         error = err as typeof error;
       } finally {
-        globalThis.fetch = real;
+        transport.send = real;
       }
       expect(error).to.deep.include({ code: 'PEER_REFUSED' });
       expect(error?.details?.status).to.equal(413);
