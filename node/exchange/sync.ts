@@ -95,8 +95,8 @@ export class SyncClient {
     if (this.discoveredParentId) return this.discoveredParentId;
     let id: unknown;
     try {
-      const res = await fetch(`${this.parentUrl}/healthz`, { signal: AbortSignal.timeout(this.deps.config.exchange.requestTimeoutMs) });
-      id = ((await res.json()) as { id?: unknown }).id;
+      const res = await transport.send(new URL(`${this.parentUrl}/healthz`), 'GET', {}, undefined, this.deps.config.exchange.requestTimeoutMs);
+      id = (JSON.parse(res.text) as { id?: unknown }).id;
     } catch (err) {
       throw new PeerUnreachable(`无法连接上级节点（${this.parentUrl}）：${(err as Error).message}`);
     }

@@ -4,7 +4,9 @@
 // the industry node (N events on its chain), and a copy of the whole federation taken right after the import.
 // Timed, in the same run:
 //   raw baseline  the industry node's `events` rows inserted into a fresh file with the same table, indexes
-//                 and pragmas, one prepared INSERT, a transaction per batch (exchange.maxBatchEvents rows);
+//                 and pragmas, one prepared INSERT, a transaction per batch (exchange.maxBatchEvents rows),
+//                 checkpointing inside its commits as SQLite does by default (a node does it on a thread of its
+//                 own, node/store/checkpointer.ts);
 //   hop 1         `credit-node sync --up` at the industry node into the running city (which does not relay:
 //                 pushDelayMs is at its maximum), until the city's head of jinan-market reaches N;
 //   hop 2         the city stopped, `credit-node sync --up` at the city into the running hub;

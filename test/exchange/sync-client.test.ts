@@ -256,6 +256,23 @@ for (const backend of backends()) {
       await expectDelivered(hub, city, ['city-jinan']);
     });
 
+    it('without parentId in its config, learns the parent\'s id from its /healthz, on the same way out as every exchange', async () => {
+      const [hub, city] = [node('sd-hub'), node('city-jinan')];
+      const { ctx } = city;
+      await ingest(city, 5);
+      const client = new SyncClient({ db: db(city), config: { ...ctx.config, parentId: null }, clock: ctx.clock, log: ctx.log, eventLog: ctx.eventLog, directory: ctx.directory, exchange: ctx.exchange, privateKey: ctx.keys.privateKey, audit: ctx.audit });
+      const watch = watchExchanges();
+      let result;
+      try {
+        result = await client.up();
+      } finally {
+        watch.restore();
+      }
+      expect(watch.seen[0]).to.equal('GET /healthz 200');
+      expect(result.sent).to.equal(5);
+      await expectDelivered(hub, city, ['city-jinan']);
+    });
+
     it('retries an unreachable parent with backoff, then reports PEER_UNREACHABLE', async () => {
       const city = node('city-jinan');
       const { ctx } = city;
