@@ -91,8 +91,10 @@ export class AuditLog {
   }
 
   private async drain(): Promise<void> {
-    // Let the calls of the current tick join the first transaction.
-    await Promise.resolve();
+    // Let every request of this turn of the event loop join the first transaction: the answers of a burst of
+    // queries arrive in one poll, each runs to its access() on its own, and a transaction started after the first
+    // would take the connection from the others and commit them one by one.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);

@@ -45,6 +45,16 @@ for (const backend of backends()) {
       expect(rows.map((r) => Number(r.count))).to.deep.equal(Array.from({ length: 200 }, (_, i) => i));
     });
 
+    it('calls made in separate callbacks of one turn of the event loop (requests answered in one poll) share one transaction', async () => {
+      // Each callback runs to its end, microtasks included, before the next: as each request of a burst does.
+      const calls = await new Promise<Array<Promise<number>>>((resolve) => {
+        const out: Array<Promise<number>> = [];
+        for (let i = 0; i < 20; i++) setImmediate(() => { out.push(audit.record(query(i))); if (out.length === 20) resolve(out); });
+      });
+      expect(await Promise.all(calls)).to.deep.equal(Array.from({ length: 20 }, (_, i) => i + 1));
+      expect(audit.stats.transactions).to.equal(1);
+    });
+
     it('calls made while a write is in progress wait for the next single transaction: never more transactions than bursts', async () => {
       const all: Array<Promise<number>> = [];
       for (let wave = 0; wave < 12; wave++) {
