@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ConfigInvalid } from '../errors.ts';
@@ -146,6 +147,11 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   if (env['CREDIT_NODE_METRICS_TOKEN']) raw['metrics'] = { ...(raw['metrics'] as object | undefined), token: env['CREDIT_NODE_METRICS_TOKEN'] };
 }
 
+/** One report thread per core beyond the node's own, at most four. */
+function defaultQueryThreads(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
 /** Turns a raw, already validated config into a Config with defaults and absolute paths. */
 export function resolveConfig(raw: Record<string, unknown>, baseDir: string): Config {
   const r = raw as unknown as Config & { store: Record<string, unknown>; keys: Record<string, string> };
@@ -176,6 +182,7 @@ export function resolveConfig(raw: Record<string, unknown>, baseDir: string): Co
     exchange: resolveExchange(r.exchange),
     schedules: { ...DEFAULT_SCHEDULES, ...(r.schedules ?? {}) },
     identifiers: { legacyCodes: r.identifiers?.legacyCodes ?? [] },
+    query: { threads: r.query?.threads ?? defaultQueryThreads() },
     auth: { tokenTtlSeconds: r.auth?.tokenTtlSeconds ?? 3600, queryRateLimitPerMinute: r.auth?.queryRateLimitPerMinute ?? 600, signInRateLimitPerMinute: r.auth?.signInRateLimitPerMinute ?? 20 },
     import: {
       batchSize: r.import?.batchSize ?? 1000,

@@ -38,6 +38,12 @@ export interface Config {
   schedules: Record<string, string>;
   identifiers: { legacyCodes: string[] };
   auth: { tokenTtlSeconds: number; queryRateLimitPerMinute: number; signInRateLimitPerMinute: number };
+  /**
+   * Subject reports (query/): on SQLite they are read and built on this many threads of their own, each with a
+   * read-only connection, so the node's thread keeps to HTTP, access checks and the audit trail. 0: on the node's
+   * thread (always so on PostgreSQL, whose server reads in processes of its own).
+   */
+  query: { threads: number };
   import: { batchSize: number; rejectsDir: string };
   log: { level: string };
   /** The public credit report (publicity/report/): its font and issuer. */

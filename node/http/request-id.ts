@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { Express, Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
 declare module 'express-serve-static-core' {
@@ -33,20 +33,32 @@ export function maskIdNumbers(s: string): string {
   return s.replace(/\d{17}[\dXx]|\d{15}/g, (m) => `${m.slice(0, 6)}********${m.slice(-4)}`);
 }
 
+const LOG = Symbol('log');
+const ROUTE = Symbol('route');
+type ContextRequest = Request & { [LOG]?: Logger; [ROUTE]?: unknown };
+
 /**
- * Remembers the route pattern when the router matches a route: express sets `req.route` then, while
- * `req.baseUrl` still holds the mount prefix (it is restored on the way out, before the response is sent).
+ * Accessors on the app's request prototype, installed once rather than on every request (an own accessor per
+ * request object costs each request a slow object): `req.log`, the request's logger, made on first use (most
+ * requests log only their access line, which needs none); `req.route`, which remembers the route pattern when
+ * the router matches a route — express sets `req.route` then, while `req.baseUrl` still holds the mount prefix
+ * (it is restored on the way out, before the response is sent).
  */
-function trackRoute(req: Request): void {
-  let route: unknown;
-  Object.defineProperty(req, 'route', {
-    configurable: true,
-    enumerable: true,
-    get: () => route,
-    set: (value: unknown) => {
-      route = value;
-      const p = (value as { path?: unknown } | undefined)?.path;
-      if (typeof p === 'string') req.routePattern = `${req.baseUrl}${p}`.replace(/(.)\/$/, '$1') || '/';
+function installAccessors(proto: object, log: Logger): void {
+  Object.defineProperties(proto, {
+    log: {
+      configurable: true,
+      get(this: ContextRequest) { return (this[LOG] ??= log.child({ reqId: this.id })); },
+      set(this: ContextRequest, value: Logger) { this[LOG] = value; },
+    },
+    route: {
+      configurable: true,
+      get(this: ContextRequest) { return this[ROUTE]; },
+      set(this: ContextRequest, value: unknown) {
+        this[ROUTE] = value;
+        const p = (value as { path?: unknown } | undefined)?.path;
+        if (typeof p === 'string') this.routePattern = `${this.baseUrl}${p}`.replace(/(.)\/$/, '$1') || '/';
+      },
     },
   });
 }
@@ -61,27 +73,30 @@ function routeOf(req: Request, prefixes: string[]): string {
  * Request ids and the access log: each request gets an id (a sane `X-Request-Id` it came with, or a new one),
  * echoed in the `X-Request-Id` header and carried by `req.log`, so every line logged for it has `reqId`. One
  * access line per request at info level; never the query string or the body, which may hold ID numbers or
- * tokens, and the path with ID numbers masked.
+ * tokens, and the path with ID numbers masked. `app` is the express app the middleware is used in.
  */
-export function requestContext(opts: RequestContextOptions): RequestHandler {
+export function requestContext(app: Express, opts: RequestContextOptions): RequestHandler {
   const prefixes = opts.prefixes ?? [];
+  installAccessors(app.request, opts.log);
   return (req, res, next) => {
-    const id = acceptRequestId(req.get('x-request-id')) ?? randomUUID();
+    const id = acceptRequestId(req.headers['x-request-id'] as string | undefined) ?? randomUUID();
     req.id = id;
-    req.log = opts.log.child({ reqId: id });
-    res.set('X-Request-Id', id);
-    trackRoute(req);
+    res.setHeader('X-Request-Id', id);
     const start = process.hrtime.bigint();
     const path = maskIdNumbers(req.path);
     res.once('close', () => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       const route = routeOf(req, prefixes);
       const ms = Math.round(seconds * 1000);
+      // The access line carries reqId as the request's logger would, without making one for it.
+      const logger = (req as ContextRequest)[LOG];
       if (!res.writableFinished) {
-        req.log?.info({ method: req.method, route, path, status: res.statusCode, ms, aborted: true }, 'request aborted');
+        if (logger) logger.info({ method: req.method, route, path, status: res.statusCode, ms, aborted: true }, 'request aborted');
+        else opts.log.info({ reqId: id, method: req.method, route, path, status: res.statusCode, ms, aborted: true }, 'request aborted');
         return;
       }
-      req.log?.info({ method: req.method, route, path, status: res.statusCode, ms }, 'request');
+      if (logger) logger.info({ method: req.method, route, path, status: res.statusCode, ms }, 'request');
+      else opts.log.info({ reqId: id, method: req.method, route, path, status: res.statusCode, ms }, 'request');
       opts.onDone?.({ method: req.method, route, status: res.statusCode, seconds });
     });
     next();

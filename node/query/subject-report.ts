@@ -1,6 +1,6 @@
 import { checkCode } from '../identity/index.ts';
 import type { PersonalIdVault } from '../access/personal-id.ts';
-import type { RecordService, RecordWithHistory } from '../records/service.ts';
+import type { RecordService, RecordWithHistory, SubjectWithRecords } from '../records/service.ts';
 import { BadRequest, Forbidden, NotFound } from '../errors.ts';
 import type { Principal } from '../access/roles.ts';
 import { requirePurpose } from '../access/scope.ts';
@@ -47,27 +47,27 @@ export function subjectKeyOf(vault: PersonalIdVault, code: string): { key: strin
   return check.kind === 'resident_id' ? { key: vault.hash(check.code), naturalPerson: true, code: check.code } : { key: check.code, naturalPerson: false, code: check.code };
 }
 
+/** A report request, checked: the subject's lookup key, its code as normalised, the purpose (natural persons). */
+export interface ReportAsk { key: string; naturalPerson: boolean; code: string; purpose?: string; reveal: boolean }
+
 /**
- * One subject across the three databases with the records the principal may read (scope.ts), grouped in the
- * sections of a credit report. A natural person needs a stated purpose; the full ID number is shown only to an
- * officer who asks for it (reveal) with that purpose — everything else carries the masked number.
+ * Checks a report request before anything is read: the code, the stated purpose for a natural person, and that
+ * only an officer asks for a natural person's full number.
  */
-export async function subjectReport(deps: SubjectReportDeps, code: string, principal: Principal, opts: ReportOptions = {}): Promise<SubjectReport> {
-  const { key, naturalPerson, code: normalized } = subjectKeyOf(deps.vault, code);
+export function reportAsk(vault: PersonalIdVault, code: string, principal: Principal, opts: ReportOptions = {}): ReportAsk {
+  const { key, naturalPerson, code: normalized } = subjectKeyOf(vault, code);
   const purpose = naturalPerson ? requirePurpose(opts.purpose) : undefined;
   if (opts.reveal && !naturalPerson) throw new BadRequest('只有自然人的身份证号码需要 reveal 参数', [{ path: 'reveal', message: '仅用于自然人' }]);
   if (opts.reveal && !REVEAL_ROLES.has(principal.role)) throw new Forbidden(`当前角色（${principal.role}）不能查看完整身份证号码`);
-  const found = await deps.records.subjectWithRecords(key, principal);
-  if (!found) throw new NotFound(`未找到该主体：${naturalPerson ? '（自然人）' : normalized}`);
-  const names = await deps.nodeNames();
+  return { key, naturalPerson, code: normalized, ...(purpose ? { purpose } : {}), reveal: opts.reveal === true };
+}
+
+/** NOT_FOUND for a subject not stored here; a natural person's number is never echoed. */
+export const subjectNotFound = (ask: ReportAsk) => new NotFound(`未找到该主体：${ask.naturalPerson ? '（自然人）' : ask.code}`);
+
+/** The report of a subject read with its records (masked numbers only), grouped in the report's sections. */
+export function assembleReport(found: SubjectWithRecords, names: ReadonlyMap<string, string>, purpose: string | undefined): SubjectReport {
   const subject: SubjectReport['subject'] = { type: found.subject.type, code: found.subject.code, name: found.subject.name, region: found.subject.region };
-  if (opts.reveal) {
-    const cipher = await deps.records.naturalPersonCipher(found.subject.id);
-    if (cipher) {
-      subject.code = deps.vault.decrypt(cipher);
-      subject.codeRevealed = true;
-    }
-  }
   const sections = REPORT_SECTIONS.map((s) => ({ key: s.key, title: s.title, records: [] as string[] }));
   const byKey = new Map(sections.map((s) => [s.key, s]));
   for (const r of found.records) (byKey.get(SECTION_OF.get(r.category) ?? 'other') as { records: string[] }).records.push(r.id);
@@ -77,4 +77,24 @@ export async function subjectReport(deps: SubjectReportDeps, code: string, princ
     sections,
     records: found.records.map((r) => ({ ...r, originName: names.get(r.origin) ?? null })),
   };
+}
+
+/**
+ * One subject across the three databases with the records the principal may read (scope.ts), grouped in the
+ * sections of a credit report. A natural person needs a stated purpose; the full ID number is shown only to an
+ * officer who asks for it (reveal) with that purpose — everything else carries the masked number.
+ */
+export async function subjectReport(deps: SubjectReportDeps, code: string, principal: Principal, opts: ReportOptions = {}): Promise<SubjectReport> {
+  const ask = reportAsk(deps.vault, code, principal, opts);
+  const found = await deps.records.subjectWithRecords(ask.key, principal);
+  if (!found) throw subjectNotFound(ask);
+  const report = assembleReport(found, await deps.nodeNames(), ask.purpose);
+  if (ask.reveal) {
+    const cipher = await deps.records.naturalPersonCipher(found.subject.id);
+    if (cipher) {
+      report.subject.code = deps.vault.decrypt(cipher);
+      report.subject.codeRevealed = true;
+    }
+  }
+  return report;
 }

@@ -114,16 +114,18 @@ export const recordsRepo = {
 
   subjectById: (db: Knex, id: number) => selectRow<SubjectRow>(db, 'select * from "subjects" where "id" = ?', [id]),
 
-  /** The version history of several records at once, by record id, oldest first. */
-  async versionsOf(db: Knex, ids: string[]): Promise<Map<string, VersionRow[]>> {
+  /**
+   * The version history of every record of a subject, by record id, oldest first: one statement with a fixed text
+   * whatever the number of records (a subject report asks for it on every query).
+   */
+  async versionsOfSubject(db: Knex, subjectId: number): Promise<Map<string, VersionRow[]>> {
     const out = new Map<string, VersionRow[]>();
-    const rows = await selectByKeys<VersionRow>(db, 'record_versions', VERSION_COLUMNS, 'record_id', ids);
+    const rows = await selectRows<VersionRow>(db, `select ${VERSION_COLUMNS.map((c) => `v."${c}"`).join(', ')} from "records" r join "record_versions" v on v."record_id" = r."id" where r."subject_id" = ? order by v."record_id", v."version"`, [subjectId]);
     for (const v of rows) {
       let list = out.get(v.record_id);
       if (!list) out.set(v.record_id, (list = []));
       list.push(v);
     }
-    for (const list of out.values()) list.sort((a, b) => a.version - b.version);
     return out;
   },
 

@@ -238,16 +238,8 @@ export class RecordService {
    * read (scope.ts), each with its history; natural persons' numbers only masked. The query feature builds
    * reports on this instead of reading these tables itself.
    */
-  async subjectWithRecords(key: string, principal: Principal): Promise<{ subject: { id: number; type: string; code: string; name: string; region: string | null }; records: RecordWithHistory[] } | undefined> {
-    if (!ScopePolicy.readsRecords(principal)) throw new Forbidden(`当前角色（${principal.role}）无权查询信用记录`);
-    const db = this.deps.store.knex;
-    const subject = await recordsRepo.subjectByKey(db, key);
-    if (!subject) return undefined;
-    const code = subject.type === 'natural_person' ? (await recordsRepo.naturalPerson(db, subject.id))?.id_masked ?? '' : subject.key;
-    const readable = await this.deps.scope.reader(principal);
-    const rows = (await recordsRepo.recordsOfSubject(db, subject.id)).filter((r) => readable(scoped(r, subject.region)));
-    const versions = await recordsRepo.versionsOf(db, rows.map((r) => r.id));
-    return { subject: { id: subject.id, type: subject.type, code, name: subject.name, region: subject.region }, records: rows.map((r) => withHistory(r, versions.get(r.id) ?? [])) };
+  async subjectWithRecords(key: string, principal: Principal): Promise<SubjectWithRecords | undefined> {
+    return readSubjectWithRecords(this.deps.store.knex, this.deps.scope, key, principal);
   }
 
   /** The natural person's ciphertext, for a reveal the caller has already authorised and audited. */
@@ -282,6 +274,27 @@ export class RecordService {
     await this.deps.scope.assertRead(principal, scoped(row, region));
     return { ...withHistory(row, await recordsRepo.versions(db, id)), subjectRegion: region };
   }
+}
+
+/** A subject with the records a principal may read, each with its history. */
+export interface SubjectWithRecords {
+  subject: { id: number; type: string; code: string; name: string; region: string | null };
+  records: RecordWithHistory[];
+}
+
+/**
+ * RecordService.subjectWithRecords on a given connection: the node's, or a report thread's own read-only one
+ * (query/report-threads.ts), with the scope policy it is given. Reads only.
+ */
+export async function readSubjectWithRecords(db: Knex, scope: ScopePolicy, key: string, principal: Principal): Promise<SubjectWithRecords | undefined> {
+  if (!ScopePolicy.readsRecords(principal)) throw new Forbidden(`当前角色（${principal.role}）无权查询信用记录`);
+  const subject = await recordsRepo.subjectByKey(db, key);
+  if (!subject) return undefined;
+  const code = subject.type === 'natural_person' ? (await recordsRepo.naturalPerson(db, subject.id))?.id_masked ?? '' : subject.key;
+  const readable = await scope.reader(principal);
+  const rows = (await recordsRepo.recordsOfSubject(db, subject.id)).filter((r) => readable(scoped(r, subject.region)));
+  const versions = rows.length > 0 ? await recordsRepo.versionsOfSubject(db, subject.id) : new Map<string, VersionRow[]>();
+  return { subject: { id: subject.id, type: subject.type, code, name: subject.name, region: subject.region }, records: rows.map((r) => withHistory(r, versions.get(r.id) ?? [])) };
 }
 
 /** What the scope policy reads of a stored record. */

@@ -52,28 +52,34 @@ function cacheStatements(conn: SqliteConnection): void {
   };
 }
 
+export interface OpenOptions {
+  /** SQLite: a read-only connection to a store that exists (a report thread's); it never writes or checkpoints. */
+  readonly?: boolean;
+}
+
 /**
  * Opens the node's store. SQLite is set up once per connection (STYLE.md §7): WAL, foreign keys, busy timeout,
  * synchronous=NORMAL (acknowledged batches ask for FULL themselves).
  */
-export function openStore(cfg: StoreConfig): Store {
+export function openStore(cfg: StoreConfig, opts: OpenOptions = {}): Store {
   if (cfg.client === 'sqlite') {
-    mkdirSync(path.dirname(cfg.file), { recursive: true });
+    const readonly = opts.readonly === true;
+    if (!readonly) mkdirSync(path.dirname(cfg.file), { recursive: true });
     const knex = knexFactory({
       client: 'better-sqlite3',
-      connection: { filename: cfg.file },
+      connection: { filename: cfg.file, options: { readonly } },
       useNullAsDefault: true,
       pool: {
         min: 1,
         max: 1,
         afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: unknown) => void) {
           try {
-            conn.pragma('journal_mode = WAL');
+            if (!readonly) conn.pragma('journal_mode = WAL');
             conn.pragma('foreign_keys = ON');
             conn.pragma(`busy_timeout = ${cfg.busyTimeoutMs}`);
             conn.pragma('synchronous = NORMAL');
             conn.pragma('cache_size = -16384');
-            conn.pragma('wal_autocheckpoint = 40000');
+            if (!readonly) conn.pragma('wal_autocheckpoint = 40000');
             cacheStatements(conn);
             done(null, conn);
           } catch (err) {

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import request from 'supertest';
-import { Router, type Express } from 'express';
+import express, { Router, type Express } from 'express';
+import helmet from 'helmet';
 import { pino, type Logger } from 'pino';
 import { backends, fixedClock, tempNode, type TempNode } from '../helpers/node.ts';
 import { JINAN_MARKET, penalty } from '../helpers/records.ts';
@@ -220,6 +221,31 @@ describe('monitoring: GET /metrics and request logs', function () {
     // Client errors keep the documented shape.
     const missing = await request(app).get('/t/nothing').expect(404);
     expect(Object.keys(missing.body.error).sort()).to.deep.equal(['code', 'details', 'message']);
+  });
+
+  it('every response carries the security headers helmet sets, the request id, and an access line without a logger made for it', async () => {
+    const { log, lines } = capturedLogger();
+    const r = Router();
+    r.get('/ok/:id', (_req, res) => { res.json({ ok: true }); });
+    r.get('/logs', (req, res) => { req.log?.warn({ n: 1 }, 'own line'); res.json({ ok: true }); });
+    const app = createHttpApp({ log, routers: [['/t', r]] });
+    const plain = express();
+    plain.use(helmet());
+    plain.get('/', (_req, res) => { res.json({}); });
+    const expected = (await request(plain).get('/').expect(200)).headers;
+    const helmetNames = Object.keys(expected).filter((h) => !['content-type', 'content-length', 'etag', 'date', 'connection', 'keep-alive'].includes(h));
+    expect(helmetNames.length).to.be.at.least(10);
+    for (const path of ['/t/ok/1', '/t/none']) {
+      const res = await request(app).get(path).set('X-Request-Id', `h-${path.length}`);
+      for (const h of helmetNames) expect(res.headers[h], `${path} ${h}`).to.equal(expected[h]);
+      expect(res.headers['x-request-id']).to.equal(`h-${path.length}`);
+      expect(res.headers['x-powered-by']).to.equal(undefined);
+    }
+    await request(app).get('/t/logs').set('X-Request-Id', 'own-1').expect(200);
+    expect(lines.find((l) => l['msg'] === 'own line')).to.deep.include({ reqId: 'own-1', n: 1 });
+    expect(lines.filter((l) => l['msg'] === 'request').map((l) => [l['reqId'], l['route'], l['status']])).to.deep.equal([
+      ['h-7', '/t/ok/:id', 200], ['h-7', '/t/*', 404], ['own-1', '/t/logs', 200],
+    ]);
   });
 
   it('accepts only short, plain request ids and compares the scrape token exactly', () => {
