@@ -16,6 +16,8 @@ export const SIGN_EVERY_ENTRIES = 1000;
 /** Query pages are bounded so one request cannot pull the whole log into memory. */
 export const QUERY_LIMIT_MAX = 500;
 const VERIFY_PAGE = 5000;
+/** Entries arriving within this long of the last commit are a stream, gathered a whole event-loop turn at a time. */
+const STREAM_GAP_MS = 5;
 const EXPORT_PAGE = 500;
 
 export interface AuditLogDeps {
@@ -48,6 +50,8 @@ export class AuditLog {
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private transactions = 0;
+  /** When the last group commit ended (performance.now()), to tell a stream of entries from a lone one. */
+  private lastWriteEnd = -Infinity;
 
   constructor(private readonly deps: AuditLogDeps) {}
 
@@ -91,10 +95,13 @@ export class AuditLog {
   }
 
   private async drain(): Promise<void> {
-    // Let every request of this turn of the event loop join the first transaction: the answers of a burst of
-    // queries arrive in one poll, each runs to its access() on its own, and a transaction started after the first
-    // would take the connection from the others and commit them one by one.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let the calls of the current tick join the first transaction. While entries stream in (the last commit
+    // ended moments ago: a burst of queries), wait for the end of this turn of the event loop instead: the answers
+    // of a burst arrive in one poll and each runs to its access() on its own, so a transaction started after the
+    // first would take the connection from the others and commit them one by one. A lone entry (a batch sent, a
+    // write) is not held up behind the rest of the turn.
+    if (performance.now() - this.lastWriteEnd < STREAM_GAP_MS) await new Promise<void>((resolve) => setImmediate(resolve));
+    else await Promise.resolve();
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0);
@@ -114,6 +121,7 @@ export class AuditLog {
       }
     } finally {
       this.writing = undefined;
+      this.lastWriteEnd = performance.now();
     }
   }
 
