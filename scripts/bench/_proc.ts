@@ -35,6 +35,33 @@ export function memOf(pid: number): { rss: number; hwm: number } {
   }
 }
 
+/**
+ * CPU time (user + system) a live process has used so far, in seconds (0 once it is gone): all its threads, or
+ * only thread `tid` (the process's own id is its main thread).
+ */
+export function cpuSecondsOf(pid: number, tid?: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** The machine's busy and total CPU time so far (seconds, all cores), from /proc/stat. */
+export function machineCpu(): { busy: number; total: number } {
+  const [, ...v] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/);
+  const n = v.map(Number);
+  const total = n.reduce((a, b) => a + b, 0);
+  // idle and iowait are the 4th and 5th.
+  return { busy: (total - (n[3] ?? 0) - (n[4] ?? 0)) / CLOCK_TICKS, total: total / CLOCK_TICKS };
+}
+
+/** USER_HZ: what /proc counts CPU time in on Linux. */
+const CLOCK_TICKS = 100;
+
 /** A process of the program, its output kept in a log file, its memory sampled until it exits. */
 export class NodeProcess {
   readonly child: ChildProcess;

@@ -7,18 +7,20 @@
 //   over HTTP     the running node, signed in as an officer of the province, audit on (as always): GET
 //                 /api/v1/subjects/:code and GET /api/v1/subjects?q=<fragment> at C concurrent connections
 //                 (autocannon) for T seconds each, every request a different code or fragment from the store.
+//                 With each, the CPU the node used per request (all its threads, from /proc) and how busy the
+//                 machine was: on a small machine the load generator shares the cores with the node.
 //   HTTP floor    a bare node:http server answering every request with a body of a report's size, same load: the
 //                 most any lookup over HTTP can reach on this machine.
 // Fragments are 3 characters from the middle of organisations' names (what 历下区 or 鲁味 in a name look like);
 // the per-user query limit is raised for the run (auth.queryRateLimitPerMinute), everything else is the default.
 //   npm run bench -- query [--subjects N] [--records N] [--seconds T] [--connections C] [--store DIR] [--fresh] [--profile]
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { NodeProcess, freePorts, root, waitHealthy } from './_proc.ts';
+import { NodeProcess, cpuSecondsOf, freePorts, machineCpu, root, waitHealthy } from './_proc.ts';
 import { PASSWORD, USERNAME, benchStore, samples, storeFile } from './_store.ts';
 import { HEADER, load, row, type Figures } from './_load.ts';
 import { summarize } from './_cpuprofile.ts';
@@ -26,6 +28,9 @@ import { summarize } from './_cpuprofile.ts';
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const say = (s: string) => process.stderr.write(`${s}\n`);
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+
+/** CPU of a timed run over HTTP. */
+interface Cpu { nodeMicrosPerRequest: number; nodeCores: number; mainMicrosPerRequest: number; mainBusy: number; machineBusy: number }
 
 /** The raw lookups on the node's file in this process: each sample once, after a warm-up pass. */
 function baseline(file: string, codes: string[], fragments: string[]): { report: Figures; search: Figures } {
@@ -145,10 +150,22 @@ export async function main(argv: string[]): Promise<void> {
     const sample = await fetch(`${url}${reportPaths[0]}`, { headers: { authorization: `Bearer ${token}` } });
     const reportBytes = Buffer.byteLength(await sample.text());
     const before = auditCount();
+    // Where the CPU went during each timed run: the node's (all its threads) per request, and the whole machine's.
+    const timed = async (paths: string[]): Promise<Figures & { cpu: Cpu }> => {
+      const n0 = cpuSecondsOf(node.pid);
+      const t0 = cpuSecondsOf(node.pid, node.pid);
+      const m0 = machineCpu();
+      const f = await load(url, token, paths, connections, seconds);
+      const m1 = machineCpu();
+      const nodeSeconds = cpuSecondsOf(node.pid) - n0;
+      const mainSeconds = cpuSecondsOf(node.pid, node.pid) - t0;
+      const perRequest = (s: number) => (f.requests > 0 ? (s / f.requests) * 1e6 : 0);
+      return { ...f, cpu: { nodeMicrosPerRequest: perRequest(nodeSeconds), nodeCores: nodeSeconds / seconds, mainMicrosPerRequest: perRequest(mainSeconds), mainBusy: mainSeconds / seconds, machineBusy: (m1.busy - m0.busy) / Math.max(1e-9, m1.total - m0.total) } };
+    };
     say(`subject report by code over HTTP: ${connections} connections, ${seconds} s`);
-    const report = await load(url, token, reportPaths, connections, seconds);
+    const report = await timed(reportPaths);
     say(`name search over HTTP: ${connections} connections, ${seconds} s`);
-    const search = await load(url, token, searchPaths, connections, seconds);
+    const search = await timed(searchPaths);
     await new Promise((r) => setTimeout(r, 1500));
     const audited = auditCount() - before;
     node.sample();
@@ -162,6 +179,9 @@ export async function main(argv: string[]): Promise<void> {
     console.log(row('raw SQLite: name fragment (FTS5)', raw.search));
     console.log(row('HTTP: name search', search, raw.search));
     console.log(row('HTTP floor: bare node:http, no lookup', floor));
+    const cpuLine = (label: string, c: Cpu) => `${label}: the node used ${c.nodeMicrosPerRequest.toFixed(0)} µs of CPU per request (${c.nodeCores.toFixed(2)} cores, all its threads), its main thread ${c.mainMicrosPerRequest.toFixed(0)} µs (busy ${(c.mainBusy * 100).toFixed(0)} %); the machine was ${(c.machineBusy * 100).toFixed(0)} % busy (${cpus().length} cores, the load generator included)`;
+    console.log(cpuLine('report', report.cpu));
+    console.log(cpuLine('search', search.cpu));
     console.log(`audit entries written during the timed runs: ${fmt(audited)} (requests answered: ${fmt(report.requests + search.requests)}); node peak RSS ${Math.round(node.peak / 1024 / 1024)} MB`);
     // A run where requests failed or none were answered has no figure to compare.
     const ok = (r: typeof report, limit: number) => r.requests > 0 && r.errors === 0 && r.p99 < limit;
