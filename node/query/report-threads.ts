@@ -68,7 +68,13 @@ export class ReportThreads {
     }
     return new Promise<ThreadReport | undefined>((resolve, reject) => {
       thread.pending.set(id, { resolve, reject });
-      thread.worker.postMessage(job);
+      try {
+        thread.worker.postMessage(job);
+      } catch (err) {
+        thread.pending.delete(id);
+        thread.sent = undefined;
+        reject(err);
+      }
     });
   }
 
