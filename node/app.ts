@@ -38,7 +38,7 @@ import { createHttpApp } from './http/app.ts';
 import { authRoutes } from './access/routes.ts';
 import { recordRoutes } from './records/routes.ts';
 import { subjectRoutes } from './query/routes.ts';
-import { ReportThreads } from './query/report-threads.ts';
+import { QueryThreads } from './query/query-threads.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { createLogger } from './log.ts';
 import { ConfigInvalid } from './errors.ts';
@@ -115,7 +115,7 @@ export interface NodeContext {
   /** This node's Prometheus metrics (GET /metrics, monitoring/). */
   metrics: NodeMetrics;
   /** Subject reports read and built on threads of their own (config query.threads; SQLite only). */
-  reportThreads: ReportThreads | undefined;
+  queryThreads: QueryThreads | undefined;
   /** Set by startNode: ticket changes kick the dispatcher (a command leaves them to the running node). */
   sendNotifications: { on: boolean };
   /** The address the public reaches this node at: listen.publicUrl, else where it listens (set by startNode). */
@@ -226,16 +226,16 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey, audit, onBatch: metrics.exchangeBatch });
     let closed = false;
     const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.snapshot()).map((e) => [e.id, e.name] as [string, string])]);
-    const reportThreads = config.store.client === 'sqlite' && config.query.threads > 0
-      ? new ReportThreads({ file: config.store.file, busyTimeoutMs: config.store.busyTimeoutMs, threads: config.query.threads, directory: () => directory.snapshot(), self: { id: config.id, name: config.name }, log })
+    const queryThreads = config.store.client === 'sqlite' && config.query.threads > 0
+      ? new QueryThreads({ file: config.store.file, busyTimeoutMs: config.store.busyTimeoutMs, dataKey, threads: config.query.threads, directory: () => directory.snapshot(), self: { id: config.id, name: config.name }, log })
       : undefined;
     return {
       config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames, tickets, reports, baseUrl,
-      calendar, outbox, notifications, sendNotifications: sending, open, evaluation, publicEvaluationOf, metrics, reportThreads,
+      calendar, outbox, notifications, sendNotifications: sending, open, evaluation, publicEvaluationOf, metrics, queryThreads,
       async close() {
         if (closed) return;
         closed = true;
-        await reportThreads?.close();
+        await queryThreads?.close();
         await exchange.close();
         await notifications.stop();
         await evaluation?.idle();
@@ -296,8 +296,9 @@ export function createApp(ctx: NodeContext): Express {
         db: ctx.store.knex, users: ctx.users, subjectKeyOf: (code) => ctx.vault.hash(code),
         limiter: queryLimiter(ctx.config.auth.queryRateLimitPerMinute),
         onSearch: (principal, i) => ctx.access({ principal, action: 'search', target: i.q, count: i.count, purpose: i.purpose, ip: i.ip, detail: { naturalPersons: i.naturalPersons } }),
+        threads: ctx.queryThreads,
       })],
-      ['/api/v1/subjects', subjectRoutes({ records: ctx.records, vault: ctx.vault, nodeNames: ctx.nodeNames, users: ctx.users, access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute, evaluationOf: ctx.evaluation ? (key) => ctx.evaluation?.resultFor(key) as Promise<unknown> : undefined, threads: ctx.reportThreads })],
+      ['/api/v1/subjects', subjectRoutes({ records: ctx.records, vault: ctx.vault, nodeNames: ctx.nodeNames, users: ctx.users, access: ctx.access, queryRateLimitPerMinute: ctx.config.auth.queryRateLimitPerMinute, evaluationOf: ctx.evaluation ? (key) => ctx.evaluation?.resultFor(key) as Promise<unknown> : undefined, threads: ctx.queryThreads })],
       ['/public/v1', publicTicketRoutes({ tickets: ctx.tickets, filesPerMinute: ctx.config.portal.formRateLimitPerMinute, evidence: ctx.config.disputes.evidence })],
       ['/api/v1/tickets', ticketRoutes({ tickets: ctx.tickets, users: ctx.users, access: ctx.access, stats: async () => ticketStats(ctx.store.knex, ctx.clock, await ctx.nodeNames()) })],
       ['/open/v1', openRoutes({ open: ctx.open, signInPerMinute: ctx.config.auth.signInRateLimitPerMinute })],

@@ -147,7 +147,7 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
   if (env['CREDIT_NODE_METRICS_TOKEN']) raw['metrics'] = { ...(raw['metrics'] as object | undefined), token: env['CREDIT_NODE_METRICS_TOKEN'] };
 }
 
-/** One report thread per core beyond the node's own, at most four. */
+/** One query thread per core beyond the node's own, at most four. */
 function defaultQueryThreads(): number {
   return Math.max(1, Math.min(4, availableParallelism() - 1));
 }

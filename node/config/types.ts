@@ -39,7 +39,7 @@ export interface Config {
   identifiers: { legacyCodes: string[] };
   auth: { tokenTtlSeconds: number; queryRateLimitPerMinute: number; signInRateLimitPerMinute: number };
   /**
-   * Subject reports (query/): on SQLite they are read and built on this many threads of their own, each with a
+   * Subject reports and searches (query/): on SQLite they run on this many threads of their own, each with a
    * read-only connection, so the node's thread keeps to HTTP, access checks and the audit trail. 0: on the node's
    * thread (always so on PostgreSQL, whose server reads in processes of its own).
    */

@@ -4,7 +4,7 @@ import { requireAnyPermission, principalOf } from '../http/auth.ts';
 import { asyncHandler } from '../http/async-handler.ts';
 import { ipOf, queryLimiter, type AccessHook } from '../access/access-hook.ts';
 import { reportAsk, subjectNotFound, subjectReport, type SubjectReportDeps } from './subject-report.ts';
-import type { ReportThreads } from './report-threads.ts';
+import type { QueryThreads } from './query-threads.ts';
 
 export interface SubjectRouteDeps extends SubjectReportDeps {
   users: UserService;
@@ -12,8 +12,8 @@ export interface SubjectRouteDeps extends SubjectReportDeps {
   queryRateLimitPerMinute: number;
   /** The subject's credit evaluation with its full explanation (officers), where the node evaluates. */
   evaluationOf?: ((subjectKey: string) => Promise<unknown>) | undefined;
-  /** Report threads (config query.threads, SQLite): reports are read and built there instead of on this thread. */
-  threads?: ReportThreads | undefined;
+  /** Query threads (config query.threads, SQLite): reports are read and built there instead of on this thread. */
+  threads?: QueryThreads | undefined;
 }
 
 /** GET /api/v1/subjects/:code — the subject report within the caller's scope, audited before it is sent. */

@@ -6,6 +6,7 @@ import { requirePermission, principalOf } from '../http/auth.ts';
 import { asyncHandler } from '../http/async-handler.ts';
 import { BadRequest } from '../errors.ts';
 import { searchSubjects } from './search.ts';
+import type { QueryThreads } from './query-threads.ts';
 
 export interface SearchInfo {
   /** The query as searched; a resident ID number arrives masked. */
@@ -29,6 +30,8 @@ export interface SearchRouteDeps {
   regionsOf?: (principal: Principal) => string[] | undefined;
   /** Runs after authentication, before the search (e.g. the per-user query limit). */
   limiter?: RequestHandler;
+  /** Query threads (config query.threads, SQLite): the search runs there instead of on this thread. */
+  threads?: QueryThreads | undefined;
 }
 
 const MAX_PURPOSE_CHARS = 200;
@@ -68,14 +71,21 @@ export function searchRoutes(deps: SearchRouteDeps): Router {
     const purpose = purposeParam(req);
     const limit = intParam(req, 'limit', '每页条数');
     const page = intParam(req, 'page', '页码');
-    const result = await searchSubjects(deps.db, req.query['q'], {
+    const options = {
       includeNaturalPersons: purpose !== null,
-      subjectKeyOf: deps.subjectKeyOf,
       regionPrefixes: deps.regionsOf?.(principal),
       ...(limit === undefined ? {} : { limit }),
       ...(page === undefined ? {} : { page }),
-    });
-    await deps.onSearch?.(principal, { q: result.query, count: result.items.length, naturalPersons: purpose !== null, purpose, ip: req.ip ?? null });
+    };
+    const audit = (q: string, count: number) => deps.onSearch?.(principal, { q, count, naturalPersons: purpose !== null, purpose, ip: req.ip ?? null });
+    if (deps.threads) {
+      const found = await deps.threads.search(req.query['q'], options);
+      await audit(found.query, found.count);
+      res.type('application/json').send(found.json);
+      return;
+    }
+    const result = await searchSubjects(deps.db, req.query['q'], { ...options, subjectKeyOf: deps.subjectKeyOf });
+    await audit(result.query, result.items.length);
     res.json(result);
   }));
   return r;

@@ -283,8 +283,8 @@ export interface SubjectWithRecords {
 }
 
 /**
- * RecordService.subjectWithRecords on a given connection: the node's, or a report thread's own read-only one
- * (query/report-threads.ts), with the scope policy it is given. Reads only.
+ * RecordService.subjectWithRecords on a given connection: the node's, or a query thread's own read-only one
+ * (query/query-threads.ts), with the scope policy it is given. Reads only.
  */
 export async function readSubjectWithRecords(db: Knex, scope: ScopePolicy, key: string, principal: Principal): Promise<SubjectWithRecords | undefined> {
   if (!ScopePolicy.readsRecords(principal)) throw new Forbidden(`当前角色（${principal.role}）无权查询信用记录`);

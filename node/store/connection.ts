@@ -53,7 +53,7 @@ function cacheStatements(conn: SqliteConnection): void {
 }
 
 export interface OpenOptions {
-  /** SQLite: a read-only connection to a store that exists (a report thread's); it never writes or checkpoints. */
+  /** SQLite: a read-only connection to a store that exists (a query thread's); it never writes or checkpoints. */
   readonly?: boolean;
 }
 

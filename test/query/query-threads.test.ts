@@ -7,8 +7,9 @@ import { tempNode, fixedClock, type TempNode } from '../helpers/node.ts';
 import { penalty, companyCode, personCode, QINGDAO_MARKET, JINAN_MARKET } from '../helpers/records.ts';
 import { createApp } from '../../node/app.ts';
 import { reportAsk, subjectReport } from '../../node/query/subject-report.ts';
-import { ReportThreads } from '../../node/query/report-threads.ts';
+import { QueryThreads } from '../../node/query/query-threads.ts';
 import { isCreditNodeError } from '../../node/errors.ts';
+import { searchSubjects } from '../../node/query/search.ts';
 import type { Principal } from '../../node/access/roles.ts';
 import type { DirectoryEntry } from '../../node/exchange/directory.ts';
 
@@ -16,7 +17,7 @@ const JN = companyCode(11, '370102');
 const QD = companyCode(12, '370202');
 const PERSON = personCode(17);
 
-describe('subject reports on report threads (SQLite)', function () {
+describe('subject reports and searches on query threads (SQLite)', function () {
   this.timeout(60_000);
   let node: TempNode;
   let app: Express;
@@ -31,7 +32,7 @@ describe('subject reports on report threads (SQLite)', function () {
 
   before(async () => {
     node = await tempNode({ clock: fixedClock('2026-06-01T02:00:00Z') });
-    expect(node.ctx.reportThreads, 'a SQLite node has report threads by default').to.not.equal(undefined);
+    expect(node.ctx.queryThreads, 'a SQLite node has query threads by default').to.not.equal(undefined);
     app = createApp(node.ctx);
     await node.ctx.records.ingest([
       penalty(1, { subject: { type: 'legal_person', code: JN, name: '济南线程测试有限公司' } }),
@@ -83,6 +84,41 @@ describe('subject reports on report threads (SQLite)', function () {
     expect(JSON.stringify(person.body)).to.not.include(PERSON);
   });
 
+  it('searches on the thread exactly as the node\'s own thread does: fragments, codes, persons by number, bad queries', async () => {
+    const cases: Array<[string, Record<string, string>]> = [
+      ['jn-officer', { q: '线程测试' }], ['jn-officer', { q: '测试有限', limit: '1', page: '2' }], ['jn-officer', { q: JN }],
+      ['jn-officer', { q: JN.slice(0, 8) }], ['jn-officer', { q: PERSON, purpose: '行政执法核查' }], ['jn-officer', { q: PERSON }],
+      ['jn-officer', { q: '' }], ['jn-officer', { q: '线程', limit: '0' }], ['qd-officer', { q: '青岛' }],
+    ];
+    for (const [user, query] of cases) {
+      const res = await get(user, '/api/v1/subjects').query(query);
+      const purpose = query['purpose'] ?? null;
+      let want: { status: number; body?: unknown; code?: string };
+      try {
+        const result = await searchSubjects(node.ctx.store.knex, query['q'], {
+          includeNaturalPersons: purpose !== null, subjectKeyOf: (c) => node.ctx.vault.hash(c),
+          ...(query['limit'] ? { limit: Number(query['limit']) } : {}), ...(query['page'] ? { page: Number(query['page']) } : {}),
+        });
+        want = { status: 200, body: JSON.parse(JSON.stringify(result)) as unknown };
+      } catch (err) {
+        if (!isCreditNodeError(err)) throw err;
+        want = { status: err.status, code: err.code };
+      }
+      expect(res.status, JSON.stringify(query)).to.equal(want.status);
+      if (want.status === 200) expect(res.body, JSON.stringify(query)).to.deep.equal(want.body);
+      else expect(res.body.error.code, JSON.stringify(query)).to.equal(want.code);
+    }
+    // Not empty: the fragment finds both companies, the number with a purpose finds the person, masked.
+    expect((await get('jn-officer', '/api/v1/subjects').query({ q: '线程测试' }).expect(200)).body.items).to.have.length(2);
+    const person = await get('jn-officer', '/api/v1/subjects').query({ q: PERSON, purpose: '行政执法核查' }).expect(200);
+    expect(person.body.items).to.have.length(1);
+    expect(JSON.stringify(person.body)).to.not.include(PERSON);
+    await node.ctx.audit.flush();
+    const { entries } = await node.ctx.audit.query({ action: 'search' }, { limit: 1 });
+    expect(entries[0]).to.deep.include({ username: 'jn-officer', count: 1 });
+    expect(entries[0]?.target).to.not.include(PERSON.slice(6, 14));
+  });
+
   it('sees what the node committed after the thread started, and audits each report with its count', async () => {
     const before = (await get('jn-officer', `/api/v1/subjects/${JN}`).expect(200)).body.records.length as number;
     await node.ctx.records.ingest([penalty(5, { externalId: '济市监罚〔2026〕5号', subject: { type: 'legal_person', code: JN, name: '济南线程测试有限公司' } })]);
@@ -95,12 +131,12 @@ describe('subject reports on report threads (SQLite)', function () {
 
   describe('the thread pool', () => {
     const entry = (name: string): DirectoryEntry => ({ id: 'test-node', role: 'province', name, region: '370000', sector: null, parent: null, publicKey: '', fingerprint: '', status: 'active', updatedAt: '2026-06-01T00:00:00Z' });
-    let pool: ReportThreads;
+    let pool: QueryThreads;
     let directory: DirectoryEntry[] = [];
     beforeEach(() => {
       const store = node.ctx.config.store;
       if (store.client !== 'sqlite') throw new Error('SQLite only');
-      pool = new ReportThreads({ file: store.file, busyTimeoutMs: store.busyTimeoutMs, threads: 1, directory: async () => directory, self: { id: 'test-node', name: '本节点' }, log: pino({ level: 'silent' }) });
+      pool = new QueryThreads({ file: store.file, busyTimeoutMs: store.busyTimeoutMs, dataKey: node.ctx.dataKey, threads: 1, directory: async () => directory, self: { id: 'test-node', name: '本节点' }, log: pino({ level: 'silent' }) });
     });
     afterEach(async () => { await pool.close(); });
     const originNames = async () => {
@@ -126,7 +162,7 @@ describe('subject reports on report threads (SQLite)', function () {
       await running[0]?.worker.terminate();
       let failed: unknown;
       try { await held; } catch (err) { failed = err; }
-      expect(String(failed)).to.match(/报告线程已退出/);
+      expect(String(failed)).to.match(/查询线程已退出/);
       expect(await originNames()).to.deep.equal(['本节点']);
       await pool.close();
       let closed: unknown;

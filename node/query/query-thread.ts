@@ -1,26 +1,34 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../store/connection.ts';
 import { ScopePolicy } from '../access/scope.ts';
+import { PersonalIdVault } from '../access/personal-id.ts';
 import { readSubjectWithRecords } from '../records/service.ts';
 import { isCreditNodeError } from '../errors.ts';
 import { assembleReport } from './subject-report.ts';
-import type { ReportAnswer, ReportJob, ReportThreadData } from './report-threads.ts';
+import { searchSubjects } from './search.ts';
+import type { QueryAnswer, QueryJob, QueryThreadData } from './query-threads.ts';
 
-// A report thread (report-threads.ts): reads subjects with their records on a read-only connection of its own and
-// answers each with the report's JSON text, built by the same functions as on the node's thread.
-const data = workerData as ReportThreadData;
+// A query thread (query-threads.ts): reads on a read-only connection of its own and answers each report or search
+// with its JSON text, built by the same functions as on the node's thread.
+const data = workerData as QueryThreadData;
 const store = openStore({ client: 'sqlite', file: data.file, busyTimeoutMs: data.busyTimeoutMs }, { readonly: true });
+// Only the keyed hash is used here (a searched ID number); numbers are never decrypted on this thread.
+const vault = new PersonalIdVault(Buffer.from(data.dataKey));
 let names: ReadonlyMap<string, string> = new Map();
 let sectors: ReadonlyMap<string, string | null> = new Map();
 const scope = new ScopePolicy(async () => sectors);
 const port = parentPort;
 
-async function answer(job: ReportJob): Promise<ReportAnswer> {
+async function answer(job: QueryJob): Promise<QueryAnswer> {
   if (job.directory) {
     names = new Map(job.directory.names);
     sectors = new Map(job.directory.sectors);
   }
   try {
+    if (job.kind === 'search') {
+      const result = await searchSubjects(store.knex, job.q, { ...job.options, subjectKeyOf: (code) => vault.hash(code) });
+      return { id: job.id, json: JSON.stringify(result), count: result.items.length, query: result.query };
+    }
     const found = await readSubjectWithRecords(store.knex, scope, job.key, job.principal);
     if (!found) return { id: job.id, missing: true };
     const report = assembleReport(found, names, job.purpose);
@@ -31,7 +39,7 @@ async function answer(job: ReportJob): Promise<ReportAnswer> {
   }
 }
 
-port?.on('message', (job: ReportJob | 'close') => {
+port?.on('message', (job: QueryJob | 'close') => {
   if (job === 'close') {
     store.close().finally(() => port.close());
     return;
