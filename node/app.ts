@@ -42,7 +42,7 @@ import { QueryThreads } from './query/query-threads.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { createLogger } from './log.ts';
 import { ConfigInvalid } from './errors.ts';
-import { DirectoryService } from './exchange/directory.ts';
+import { DirectoryService, nodeSectors, originNames } from './exchange/directory.ts';
 import { NodeTokenVerifier } from './exchange/node-auth.ts';
 import { exchangeRoutes } from './exchange/routes.ts';
 import { ExchangeService } from './exchange/service.ts';
@@ -114,7 +114,7 @@ export interface NodeContext {
   open: OpenAccess;
   /** This node's Prometheus metrics (GET /metrics, monitoring/). */
   metrics: NodeMetrics;
-  /** Subject reports read and built on threads of their own (config query.threads; SQLite only). */
+  /** Subject reports and searches run on threads of their own (config query.threads; SQLite only). */
   queryThreads: QueryThreads | undefined;
   /** Set by startNode: ticket changes kick the dispatcher (a command leaves them to the running node). */
   sendNotifications: { on: boolean };
@@ -154,7 +154,7 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     const registry = SchemaRegistry.load();
     const eventLog = new EventLog({ origin: config.id, clock, signHead: (head) => signCompact(head, keys.privateKey, config.id) });
     // Sectors of the directory's nodes, for scope decisions, from the directory's snapshot (a few seconds old at most).
-    const scope = new ScopePolicy(async () => new Map((await directory.snapshot()).map((e) => [e.id, e.sector ?? null])));
+    const scope = new ScopePolicy(async () => nodeSectors(await directory.snapshot()));
     // The credit evaluation (where enabled) re-evaluates a subject soon after its records change.
     const evaluation = config.evaluation.enabled ? EvaluationService.open({ db: store.knex, clock, log, config: config.evaluation, categories: registry.categories() }) : undefined;
     const serving = { on: false };
@@ -225,9 +225,9 @@ export async function openNode(config: Config, opts: OpenOptions = {}): Promise<
     metrics.watchProjection(() => exchange.projectionPending());
     const sync = new SyncClient({ db: store.knex, config, clock, log, eventLog, directory, exchange, privateKey: keys.privateKey, audit, onBatch: metrics.exchangeBatch });
     let closed = false;
-    const nodeNames = async () => new Map([[config.id, config.name], ...(await directory.snapshot()).map((e) => [e.id, e.name] as [string, string])]);
+    const nodeNames = async () => originNames(config, await directory.snapshot());
     const queryThreads = config.store.client === 'sqlite' && config.query.threads > 0
-      ? new QueryThreads({ file: config.store.file, busyTimeoutMs: config.store.busyTimeoutMs, dataKey, threads: config.query.threads, directory: () => directory.snapshot(), self: { id: config.id, name: config.name }, log })
+      ? new QueryThreads({ file: config.store.file, busyTimeoutMs: config.store.busyTimeoutMs, dataKey, threads: config.query.threads, directory: () => directory.snapshot(), describe: (entries) => ({ names: originNames(config, entries), sectors: nodeSectors(entries) }), log })
       : undefined;
     return {
       config, store, log, clock, keys, vault, dataKey, registry, eventLog, records, users, directory, nodeTokens, exchange, sync, audit, access, nodeNames, tickets, reports, baseUrl,

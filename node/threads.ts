@@ -10,3 +10,15 @@ export function startThread(here: string, name: string, options: WorkerOptions =
   const target = JSON.stringify(new URL(`./${name}.ts`, here).href);
   return new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${target}); })`, { ...options, eval: true });
 }
+
+/**
+ * Asks a thread to stop (`message`, which it answers by closing its port) and waits until it has; a thread still
+ * running after `graceMs` (stuck on a lock, say) is terminated.
+ */
+export async function stopThread(worker: Worker, message: unknown, graceMs: number): Promise<void> {
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.postMessage(message);
+  const timeout = setTimeout(() => void worker.terminate(), graceMs);
+  await exited;
+  clearTimeout(timeout);
+}

@@ -21,6 +21,18 @@ export interface DirectoryEntry {
   updatedAt: string;
 }
 
+/** Every node's name by id, as records' origins are shown: this node's own, then the directory's entries. */
+export function originNames(self: { id: string; name: string }, entries: readonly DirectoryEntry[]): Map<string, string> {
+  const names = new Map<string, string>([[self.id, self.name]]);
+  for (const e of entries) names.set(e.id, e.name);
+  return names;
+}
+
+/** The sector of each node of the directory (none for city platforms and the hub), for scope decisions. */
+export function nodeSectors(entries: readonly DirectoryEntry[]): Map<string, string | null> {
+  return new Map(entries.map((e) => [e.id, e.sector ?? null]));
+}
+
 export interface Enrollment { id: string; role: string; name?: string; region: string; sector?: string; publicKeyPem: string }
 
 interface Row { id: string; role: string; name: string; region: string; sector: string | null; parent: string | null; public_key: string; fingerprint: string; status: string; updated_at: string }

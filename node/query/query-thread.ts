@@ -21,8 +21,8 @@ const port = parentPort;
 
 async function answer(job: QueryJob): Promise<QueryAnswer> {
   if (job.directory) {
-    names = new Map(job.directory.names);
-    sectors = new Map(job.directory.sectors);
+    names = job.directory.names;
+    sectors = job.directory.sectors;
   }
   try {
     if (job.kind === 'search') {

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { startThread } from '../threads.ts';
+import { startThread, stopThread } from '../threads.ts';
 import { CreditNodeError, type ErrorDetail } from '../errors.ts';
 import type { Principal } from '../access/roles.ts';
 import type { DirectoryEntry } from '../exchange/directory.ts';
@@ -11,7 +11,7 @@ import type { SearchOptions } from './search.ts';
 export interface QueryThreadData { file: string; busyTimeoutMs: number; dataKey: Buffer }
 
 /** The directory as a query thread needs it: origin names and the sectors of scope decisions. */
-export interface ThreadDirectory { names: Array<[string, string]>; sectors: Array<[string, string | null]> }
+export interface ThreadDirectory { names: ReadonlyMap<string, string>; sectors: ReadonlyMap<string, string | null> }
 
 /** A search's options as they cross to a thread (the ID-number hash is the thread's own). */
 export type ThreadSearchOptions = Omit<SearchOptions, 'subjectKeyOf'>;
@@ -37,7 +37,8 @@ export interface QueryThreadsOptions {
   threads: number;
   /** The directory as the node's thread holds it (directory.snapshot(): the same array until it changes). */
   directory: () => Promise<readonly DirectoryEntry[]>;
-  self: { id: string; name: string };
+  /** Origin names and sectors from the directory, as the node's thread reads them (nodeNames, the scope policy). */
+  describe: (entries: readonly DirectoryEntry[]) => ThreadDirectory;
   log: Logger;
 }
 
@@ -84,12 +85,8 @@ export class QueryThreads {
   /** Waits for the threads to finish what they hold and stops them. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.threads.splice(0).map((t) => new Promise<void>((resolve) => {
-      t.worker.once('exit', () => resolve());
-      t.worker.postMessage('close');
-      // A thread that does not stop by itself in time is stopped.
-      setTimeout(() => { void t.worker.terminate(); }, 5000).unref();
-    })));
+    // A thread still reading after a while is stopped.
+    await Promise.all(this.threads.splice(0).map((t) => stopThread(t.worker, 'close', 5000)));
   }
 
   private async run(body: JobBody): Promise<Exclude<QueryAnswer, { error: unknown }>> {
@@ -99,7 +96,7 @@ export class QueryThreads {
     const id = this.nextId++;
     const job = { ...body, id } as QueryJob;
     if (thread.sent !== entries) {
-      job.directory = this.directoryOf(entries);
+      job.directory = this.opts.describe(entries);
       thread.sent = entries;
     }
     return new Promise((resolve, reject) => {
@@ -146,12 +143,5 @@ export class QueryThreads {
     thread.worker.unref();
     this.threads.push(thread);
     return thread;
-  }
-
-  private directoryOf(entries: readonly DirectoryEntry[]): ThreadDirectory {
-    // As the node's thread names origins (nodeNames) and reads sectors (the scope policy of app.ts).
-    const names = new Map<string, string>([[this.opts.self.id, this.opts.self.name]]);
-    for (const e of entries) names.set(e.id, e.name);
-    return { names: [...names], sectors: entries.map((e) => [e.id, e.sector ?? null]) };
   }
 }

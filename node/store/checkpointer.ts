@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { startThread } from '../threads.ts';
+import { startThread, stopThread } from '../threads.ts';
 import type { CheckpointJob, CheckpointReport } from './checkpoint-thread.ts';
 
 export interface Checkpointer { stop(): Promise<void> }
@@ -24,17 +24,11 @@ export function startCheckpointer(file: string, opts: { intervalMs: number; busy
     opts.log.warn({ err: m.error }, 'background checkpoint of the write-ahead log failed; the connection checkpoints itself meanwhile');
   });
   worker.on('error', (err) => opts.log.error({ err: err.message }, 'checkpoint thread stopped'));
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   let stopping: Promise<void> | undefined;
   return {
     stop() {
-      stopping ??= (async () => {
-        worker.postMessage('stop');
-        // A thread stuck in a pass (a lock held elsewhere) is ended after its lock wait would have.
-        const timeout = setTimeout(() => void worker.terminate(), opts.busyTimeoutMs + 1000);
-        await exited;
-        clearTimeout(timeout);
-      })();
+      // A thread stuck in a pass (a lock held elsewhere) is ended after its lock wait would have.
+      stopping ??= stopThread(worker, 'stop', opts.busyTimeoutMs + 1000);
       return stopping;
     },
   };

@@ -14,7 +14,7 @@
 // Fragments are 3 characters from the middle of organisations' names (what 历下区 or 鲁味 in a name look like);
 // the per-user query limit is raised for the run (auth.queryRateLimitPerMinute), everything else is the default.
 //   npm run bench -- query [--subjects N] [--records N] [--seconds T] [--connections C] [--store DIR] [--fresh] [--profile]
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -133,7 +133,8 @@ export async function main(argv: string[]): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
   const profiles = path.join(dir, 'profiles');
   rmSync(profiles, { recursive: true, force: true });
-  const flags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`, '--cpu-prof-name=node.cpuprofile'] : [];
+  // One profile per thread (named by node: CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile, thread 0 the node's own).
+  const flags = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`] : [];
   const node = new NodeProcess('node', ['start', '--config', runConfig], path.join(dir, 'node.log'), flags);
   const audit = new Database(storeFile(dir), { readonly: true });
   const auditCount = () => (audit.prepare('select count(*) as n from audit_log').get() as { n: number }).n;
@@ -192,9 +193,11 @@ export async function main(argv: string[]): Promise<void> {
     audit.close();
     await node.stop();
   }
-  if (values.profile && existsSync(path.join(profiles, 'node.cpuprofile'))) {
-    const p = summarize(path.join(profiles, 'node.cpuprofile'), 25);
-    console.log(`\nnode CPU profile (${(p.totalMs / 1000).toFixed(1)} s sampled), self time:`);
+  const threadProfiles = values.profile && existsSync(profiles) ? readdirSync(profiles).filter((f) => f.endsWith('.cpuprofile')).sort() : [];
+  for (const file of threadProfiles) {
+    const p = summarize(path.join(profiles, file), 25);
+    const thread = Number(file.split('.')[4]);
+    console.log(`\nnode CPU profile, ${thread === 0 ? 'the node\'s own thread' : `thread ${thread}`} (${(p.totalMs / 1000).toFixed(1)} s sampled), self time:`);
     for (const f of p.self) console.log(`  ${f.ms.toFixed(0).padStart(7)} ms ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.name}`);
     console.log('inclusive (the program\'s own functions):');
     for (const f of p.inclusive) console.log(`  ${f.ms.toFixed(0).padStart(7)} ms ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.name}`);

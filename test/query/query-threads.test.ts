@@ -11,7 +11,7 @@ import { QueryThreads } from '../../node/query/query-threads.ts';
 import { isCreditNodeError } from '../../node/errors.ts';
 import { searchSubjects } from '../../node/query/search.ts';
 import type { Principal } from '../../node/access/roles.ts';
-import type { DirectoryEntry } from '../../node/exchange/directory.ts';
+import { nodeSectors, originNames, type DirectoryEntry } from '../../node/exchange/directory.ts';
 
 const JN = companyCode(11, '370102');
 const QD = companyCode(12, '370202');
@@ -136,26 +136,26 @@ describe('subject reports and searches on query threads (SQLite)', function () {
     beforeEach(() => {
       const store = node.ctx.config.store;
       if (store.client !== 'sqlite') throw new Error('SQLite only');
-      pool = new QueryThreads({ file: store.file, busyTimeoutMs: store.busyTimeoutMs, dataKey: node.ctx.dataKey, threads: 1, directory: async () => directory, self: { id: 'test-node', name: '本节点' }, log: pino({ level: 'silent' }) });
+      pool = new QueryThreads({ file: store.file, busyTimeoutMs: store.busyTimeoutMs, dataKey: node.ctx.dataKey, threads: 1, directory: async () => directory, describe: (entries) => ({ names: originNames({ id: 'test-node', name: '本节点' }, entries), sectors: nodeSectors(entries) }), log: pino({ level: 'silent' }) });
     });
     afterEach(async () => { await pool.close(); });
-    const originNames = async () => {
+    const namesShown = async () => {
       const built = await pool.report(reportAsk(node.ctx.vault, JN, principals['jn-officer'] as Principal), principals['jn-officer'] as Principal);
       return [...new Set((JSON.parse(built?.json ?? '{}') as { records: Array<{ originName: string }> }).records.map((r) => r.originName))];
     };
 
     it('names origins from the directory the node holds, sent again whenever it changes', async () => {
       directory = [];
-      expect(await originNames()).to.deep.equal(['本节点']);
+      expect(await namesShown()).to.deep.equal(['本节点']);
       directory = [entry('省级节点（改名前）')];
-      expect(await originNames()).to.deep.equal(['省级节点（改名前）']);
+      expect(await namesShown()).to.deep.equal(['省级节点（改名前）']);
       directory = [entry('省级节点（改名后）')];
-      expect(await originNames()).to.deep.equal(['省级节点（改名后）']);
+      expect(await namesShown()).to.deep.equal(['省级节点（改名后）']);
     });
 
     it('fails the reports a dead thread held, starts another for the next, and refuses reports once closed', async () => {
       directory = [];
-      expect(await originNames()).to.deep.equal(['本节点']);
+      expect(await namesShown()).to.deep.equal(['本节点']);
       const running = (pool as unknown as { threads: Array<{ worker: Worker }> }).threads;
       expect(running).to.have.length(1);
       const held = pool.report(reportAsk(node.ctx.vault, JN, principals['jn-officer'] as Principal), principals['jn-officer'] as Principal);
@@ -163,10 +163,10 @@ describe('subject reports and searches on query threads (SQLite)', function () {
       let failed: unknown;
       try { await held; } catch (err) { failed = err; }
       expect(String(failed)).to.match(/查询线程已退出/);
-      expect(await originNames()).to.deep.equal(['本节点']);
+      expect(await namesShown()).to.deep.equal(['本节点']);
       await pool.close();
       let closed: unknown;
-      try { await originNames(); } catch (err) { closed = err; }
+      try { await namesShown(); } catch (err) { closed = err; }
       expect(String(closed)).to.match(/已关闭/);
     });
   });
