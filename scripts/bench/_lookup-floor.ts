@@ -3,7 +3,7 @@
 // statements on a thread of its own (read-only, as the node's query threads do) and answered as JSON grouped by
 // category; an audit entry per request, hash-chained, group-committed per turn of the event loop and committed
 // before the answer leaves (as the node does), into a scratch file with the store's audit_log table and indexes;
-// the node's security headers, a request id and an access line. No token check, no scope, no framework: what is
+// the node's security headers (securityHeaders()), a request id and an access line. No token check, no scope, no framework: what is
 // left is what any implementation of the report over HTTP, audited, pays on this machine.
 //   node --import tsx scripts/bench/_lookup-floor.ts <store file> <audit scratch file> <port>
 import { createHash, randomUUID } from 'node:crypto';
@@ -12,6 +12,7 @@ import http from 'node:http';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { startThread } from '../../node/threads.ts';
+import { securityHeaders } from '../../node/http/app.ts';
 
 type Built = { json: string; key: string; count: number } | { missing: true };
 
@@ -89,18 +90,14 @@ if (!isMainThread) {
     thread.postMessage({ id, code });
   });
 
-  const headers: Array<[string, string]> = [
-    ['Content-Security-Policy', "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' https: 'unsafe-inline';upgrade-insecure-requests"],
-    ['Cross-Origin-Opener-Policy', 'same-origin'], ['Cross-Origin-Resource-Policy', 'same-origin'], ['Origin-Agent-Cluster', '?1'],
-    ['Referrer-Policy', 'no-referrer'], ['Strict-Transport-Security', 'max-age=31536000; includeSubDomains'], ['X-Content-Type-Options', 'nosniff'],
-    ['X-DNS-Prefetch-Control', 'off'], ['X-Download-Options', 'noopen'], ['X-Frame-Options', 'SAMEORIGIN'], ['X-Permitted-Cross-Domain-Policies', 'none'], ['X-XSS-Protection', '0'],
-  ];
+  // The node's own security headers (helmet's, worked out once), set the way the node sets them.
+  const security = securityHeaders();
   const accessLog = createWriteStream(`${auditFile}.access.log`);
   const server = http.createServer((req, res) => {
     const start = process.hrtime.bigint();
     const id = randomUUID();
     res.setHeader('X-Request-Id', id);
-    for (const [k, v] of headers) res.setHeader(k, v);
+    security(req as never, res as never, () => undefined);
     const code = /^\/api\/v1\/subjects\/([^/?]+)/.exec(req.url ?? '')?.[1];
     void (async () => {
       const built = code ? await build(decodeURIComponent(code)) : { missing: true as const };
