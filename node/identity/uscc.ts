@@ -65,8 +65,9 @@ export function usccCheckChar(first17: string): string {
 
 /** GB 11714 value of a body character: digits 0-9, then all 26 letters A-Z valued 10..35. */
 function orgCharValue(ch: string): number {
-  if (/^[0-9]$/.test(ch)) return Number(ch);
-  if (/^[A-Z]$/.test(ch)) return ch.charCodeAt(0) - 55;
+  const c = ch.length === 1 ? ch.charCodeAt(0) : -1;
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 90) return c - 55;
   throw new RangeError(`character '${ch}' is not allowed in an organisation code`);
 }
 
@@ -87,6 +88,9 @@ function isUsccRegion(region: string): boolean {
 
 const CHECK_ERRORS: ReadonlySet<string> = new Set(['USCC_ORG_CHECK', 'USCC_CHECKSUM']);
 
+/** Only characters of the alphabet (the common case, checked without taking the code apart). */
+const ALPHABET_ONLY = new RegExp(`^[${USCC_ALPHABET}]*$`);
+
 /**
  * Validates a code after normalising it. All applicable errors are reported; a length or alphabet error skips
  * the two check-character tests (their arithmetic is meaningless then), and a length error skips the
@@ -98,7 +102,7 @@ export function validateUscc(input: string, opts: UsccOptions = {}): UsccResult 
   const warnings: IdentityError[] = [];
   const result: UsccResult = { code, valid: false, errors, warnings };
 
-  const badChars = [...new Set([...code].filter((ch) => !USCC_ALPHABET.includes(ch)))];
+  const badChars = ALPHABET_ONLY.test(code) ? [] : [...new Set([...code].filter((ch) => !USCC_ALPHABET.includes(ch)))];
   if (code.length !== 18) errors.push(identityError('USCC_LENGTH', `实际为${code.length}位`));
   if (badChars.length > 0) errors.push(identityError('USCC_ALPHABET', badChars.join('、')));
   if (code.length !== 18) return result;
