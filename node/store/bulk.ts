@@ -4,19 +4,46 @@ import type { Knex } from 'knex';
 const MAX_VARIABLES = 30_000;
 
 interface SqliteStatement { run(...params: unknown[]): unknown; all(...params: unknown[]): unknown[] }
-export interface SqliteConnection { prepare(sql: string): SqliteStatement }
+export interface SqliteConnection { prepare(sql: string): SqliteStatement; readonly open?: boolean }
 
 const statements = new WeakMap<object, Map<string, SqliteStatement>>();
+
+/** The SQLite pool's one connection by knex client, as connection.ts made it. */
+const poolConnections = new WeakMap<object, () => SqliteConnection | undefined>();
+
+/** connection.ts: `current` gives the connection the SQLite pool of `client` made last (undefined before). */
+export function registerPoolConnection(client: object, current: () => SqliteConnection | undefined): void {
+  poolConnections.set(client, current);
+}
+
+interface PoolCounts { numUsed(): number; numFree(): number; numPendingAcquires(): number }
+
+/**
+ * The SQLite pool's connection when nobody holds it: no transaction (which keeps it across awaits), no one
+ * waiting for it. A synchronous call on it cannot interleave with anything else on this thread, so it runs
+ * without the acquire and release, a promise and a timer each, that a lookup by key would otherwise pay.
+ */
+function idleConnection(db: Knex): SqliteConnection | undefined {
+  const current = poolConnections.get(db.client as object);
+  const pool = (db.client as { pool?: PoolCounts }).pool;
+  if (!current || !pool || pool.numUsed() !== 0 || pool.numPendingAcquires() !== 0 || pool.numFree() !== 1) return undefined;
+  const conn = current();
+  return conn?.open === true ? conn : undefined;
+}
 
 export function isSqlite(db: Knex | Knex.Transaction): boolean {
   return (db.client as { config: { client: unknown } }).config.client === 'better-sqlite3';
 }
 
 /**
- * Runs `fn` on the SQLite connection: inside a transaction, the transaction's own; outside, the pool's only
- * connection, released afterwards.
+ * Runs `fn`, which is synchronous, on the SQLite connection: inside a transaction, the transaction's own;
+ * outside, the pool's only connection (at once when it is idle, else once released to this caller).
  */
 export async function onConnection<T>(db: Knex | Knex.Transaction, fn: (conn: SqliteConnection) => T): Promise<T> {
+  if (!('isTransaction' in db && db.isTransaction)) {
+    const idle = idleConnection(db);
+    if (idle) return fn(idle);
+  }
   const conn = await (db.client as { acquireConnection(): Promise<SqliteConnection> }).acquireConnection();
   try {
     return fn(conn);

@@ -4,6 +4,7 @@ import knexFactory, { type Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { StoreConfig } from '../config/types.ts';
 import { startCheckpointer, type Checkpointer } from './checkpointer.ts';
+import { registerPoolConnection, type SqliteConnection as PoolConnection } from './bulk.ts';
 
 export type Dialect = 'sqlite' | 'pg';
 
@@ -65,6 +66,7 @@ export function openStore(cfg: StoreConfig, opts: OpenOptions = {}): Store {
   if (cfg.client === 'sqlite') {
     const readonly = opts.readonly === true;
     if (!readonly) mkdirSync(path.dirname(cfg.file), { recursive: true });
+    let current: SqliteConnection | undefined;
     const knex = knexFactory({
       client: 'better-sqlite3',
       connection: { filename: cfg.file, options: { readonly } },
@@ -81,6 +83,7 @@ export function openStore(cfg: StoreConfig, opts: OpenOptions = {}): Store {
             conn.pragma('cache_size = -16384');
             if (!readonly) conn.pragma('wal_autocheckpoint = 40000');
             cacheStatements(conn);
+            current = conn;
             done(null, conn);
           } catch (err) {
             done(err as Error, conn);
@@ -89,6 +92,7 @@ export function openStore(cfg: StoreConfig, opts: OpenOptions = {}): Store {
       },
     });
     beginImmediate(knex);
+    registerPoolConnection(knex.client, () => current as PoolConnection | undefined);
     let checkpointer: Checkpointer | undefined;
     return {
       knex,

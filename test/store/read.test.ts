@@ -45,5 +45,34 @@ for (const backend of backends()) {
       }).catch(() => undefined);
       expect(await selectRows(db, 'select "a" from "read_probe"')).to.deep.equal([]);
     });
+
+    if (backend === 'sqlite') {
+      it('outside a transaction, reads on the idle connection without acquiring it, and waits while a transaction holds it', async () => {
+        const db = node.ctx.store.knex;
+        await db.schema.createTable('read_probe', (t) => { t.integer('a'); });
+        const pool = (db.client as { pool: { on(event: 'acquireRequest', fn: () => void): void } }).pool;
+        let acquires = 0;
+        pool.on('acquireRequest', () => { acquires += 1; });
+        expect(await selectRows(db, 'select "a" from "read_probe"')).to.deep.equal([]);
+        expect(acquires).to.equal(0);
+        // A transaction keeps the one connection across its awaits: a read from outside must neither see its
+        // uncommitted row nor run before it ends.
+        const order: string[] = [];
+        let inserted!: () => void;
+        const ready = new Promise<void>((r) => { inserted = r; });
+        const trx = db.transaction(async (t) => {
+          await t('read_probe').insert({ a: 9 });
+          inserted();
+          await new Promise((r) => setTimeout(r, 50));
+          order.push('commit');
+        });
+        await ready;
+        const outside = selectRows<{ a: number }>(db, 'select "a" from "read_probe"').then((rows) => { order.push('read'); return rows; });
+        await trx;
+        expect(await outside).to.deep.equal([{ a: 9 }]);
+        expect(order).to.deep.equal(['commit', 'read']);
+        expect(acquires).to.be.greaterThan(1);
+      });
+    }
   });
 }
