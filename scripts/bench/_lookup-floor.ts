@@ -13,6 +13,7 @@ import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { startThread } from '../../node/threads.ts';
 import { securityHeaders } from '../../node/http/app.ts';
+import { REPORT_SQL } from './_store.ts';
 
 type Built = { json: string; key: string; count: number } | { missing: true };
 
@@ -20,8 +21,8 @@ type Built = { json: string; key: string; count: number } | { missing: true };
 function reader(file: string): (code: string) => Built {
   const db = new Database(file, { readonly: true });
   db.pragma('cache_size = -16384');
-  const subject = db.prepare<[string], { id: number; type: string; key: string; name: string; region: string | null }>('select id, type, key, name, region from subjects where key = ?');
-  const records = db.prepare<[number], Record<string, unknown> & { id: string; body: string; category: string }>('select r.*, e.body from records r join events e on e.origin = r.origin and e.seq = r.seq where r.subject_id = ? order by r.category, r.decision_date desc');
+  const subject = db.prepare<[string], { id: number; type: string; key: string; name: string; region: string | null }>(REPORT_SQL.subject);
+  const records = db.prepare<[number], Record<string, unknown> & { id: string; body: string; category: string }>(REPORT_SQL.records);
   const versions = db.prepare<[number], { record_id: string; version: number; op: string; status: string; origin: string; at: string }>('select v.record_id, v.version, v.op, v.status, v.origin, v.at from records r join record_versions v on v.record_id = r.id where r.subject_id = ? order by v.record_id, v.version');
   return (code) => {
     const s = subject.get(code);

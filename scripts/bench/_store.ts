@@ -75,6 +75,15 @@ async function buildStore(dir: string, subjects: number, records: number, seed: 
   return manifest;
 }
 
+/**
+ * A subject report's reads as bare SQL on the store file: the subject by code, its records with their bodies from
+ * the event log. The raw baseline (query.ts) and the lookup floor (_lookup-floor.ts) both run these.
+ */
+export const REPORT_SQL = {
+  subject: 'select id, type, key, name, region from subjects where key = ?',
+  records: 'select r.*, e.body from records r join events e on e.origin = r.origin and e.seq = r.seq where r.subject_id = ? order by r.category, r.decision_date desc',
+} as const;
+
 export const storeFile = (dir: string) => path.join(dir, 'node', 'data', 'credit-node.sqlite');
 
 /** Organisation codes and 3-character fragments of their names, drawn at random from the store. */

@@ -24,7 +24,7 @@ import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { NodeProcess, cpuSecondsOf, freePorts, machineCpu, root, waitHealthy } from './_proc.ts';
-import { PASSWORD, USERNAME, benchStore, samples, storeFile } from './_store.ts';
+import { PASSWORD, REPORT_SQL, USERNAME, benchStore, samples, storeFile } from './_store.ts';
 import { HEADER, load, row, type Figures } from './_load.ts';
 import { summarize } from './_cpuprofile.ts';
 
@@ -39,8 +39,8 @@ interface Cpu { nodeMicrosPerRequest: number; nodeCores: number; mainMicrosPerRe
 function baseline(file: string, codes: string[], fragments: string[]): { report: Figures; search: Figures } {
   const db = new Database(file, { readonly: true });
   db.pragma('cache_size = -16384');
-  const subject = db.prepare<[string]>('select id, type, key, name, region from subjects where key = ?');
-  const records = db.prepare<[number]>('select r.*, e.body from records r join events e on e.origin = r.origin and e.seq = r.seq where r.subject_id = ? order by r.category, r.decision_date desc');
+  const subject = db.prepare<[string]>(REPORT_SQL.subject);
+  const records = db.prepare<[number]>(REPORT_SQL.records);
   const search = db.prepare<[string]>('select s.id, s.type, s.key, s.name, s.region from subjects_fts f join subjects s on s.id = f.rowid where subjects_fts match ? and s.type <> \'natural_person\' order by f.rowid limit 20');
   const report = (code: string) => {
     const s = subject.get(code) as { id: number } | undefined;
